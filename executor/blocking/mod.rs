@@ -1,0 +1,238 @@
+//! The blocking pool: threads apart from the workers for closures that block.
+//!
+//! ## Protocol
+//! 1. `spawn` wraps the closure in a task (`BlockingTask`, whose one poll runs the closure)
+//!    and queues it. If a thread is idle, it is woken (and counted as no longer idle, so two
+//!    spawns do not both count on one thread); otherwise a new thread starts, up to the
+//!    limit. Past the limit the task waits in the queue.
+//! 2. A thread runs queued tasks until the queue is empty, then waits up to the keep-alive
+//!    time for more; if none comes it exits.
+//! 3. Shutdown: queued tasks are cancelled (their closures dropped, never run), idle threads
+//!    are woken to exit, and the caller waits (optionally bounded) for busy threads to finish
+//!    their closure and exit.
+//!
+//! Blocking tasks are not in the runtime's registry: they cannot be cancelled once running,
+//! so shutdown waits for them here instead.
+
+mod task;
+
+use crate::loom::{lock, Arc, Condvar, Mutex};
+use crate::runtime::Handle;
+use crate::task::{Id, JoinHandle, Notified, Schedule, Task};
+use std::collections::VecDeque;
+use std::fmt;
+use std::panic::Location;
+use std::time::{Duration, Instant};
+use task::BlockingTask;
+
+/// The runtime's blocking pool; its drop does not wait (the runtime calls `shutdown`).
+#[derive(Debug)]
+pub(crate) struct BlockingPool {
+    spawner: Spawner,
+}
+
+/// Spawns onto the pool; held by every `Handle`.
+#[derive(Clone)]
+pub(crate) struct Spawner {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    state: Mutex<State>,
+    /// Idle threads wait here for work.
+    work: Condvar,
+    /// `shutdown` waits here for threads to exit.
+    exited: Condvar,
+    max_threads: usize,
+    keep_alive: Duration,
+    thread_name: String,
+    stack_size: Option<usize>,
+}
+
+struct State {
+    queue: VecDeque<Notified<Spawner>>,
+    threads: usize,
+    idle: usize,
+    /// Wake-ups sent to idle threads and not yet taken.
+    notified: usize,
+    shutdown: bool,
+}
+
+impl BlockingPool {
+    pub(crate) fn new(
+        max_threads: usize,
+        keep_alive: Duration,
+        thread_name: String,
+        stack_size: Option<usize>,
+    ) -> BlockingPool {
+        BlockingPool {
+            spawner: Spawner {
+                inner: Arc::new(Inner {
+                    state: Mutex::new(State {
+                        queue: VecDeque::new(),
+                        threads: 0,
+                        idle: 0,
+                        notified: 0,
+                        shutdown: false,
+                    }),
+                    work: Condvar::new(),
+                    exited: Condvar::new(),
+                    max_threads,
+                    keep_alive,
+                    thread_name,
+                    stack_size,
+                }),
+            },
+        }
+    }
+
+    pub(crate) fn spawner(&self) -> Spawner {
+        self.spawner.clone()
+    }
+
+    /// Step 3 of the protocol.
+    pub(crate) fn shutdown(&self, timeout: Option<Duration>) {
+        let inner = &self.spawner.inner;
+        let queued = {
+            let mut state = lock(&inner.state);
+            state.shutdown = true;
+            std::mem::take(&mut state.queue)
+        };
+        inner.work.notify_all();
+        for task in queued {
+            task.shutdown();
+        }
+        let deadline = timeout.map(|t| Instant::now() + t);
+        let mut state = lock(&inner.state);
+        while state.threads > 0 {
+            state = match deadline {
+                None => inner.exited.wait(state).unwrap_or_else(|e| e.into_inner()),
+                Some(deadline) => {
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    if left.is_zero() {
+                        return;
+                    }
+                    inner
+                        .exited
+                        .wait_timeout(state, left)
+                        .unwrap_or_else(|e| e.into_inner())
+                        .0
+                }
+            };
+        }
+    }
+}
+
+impl Spawner {
+    /// Step 1 of the protocol. `handle` becomes the current runtime of a new thread.
+    pub(crate) fn spawn<F, R>(
+        &self,
+        f: F,
+        handle: &Handle,
+        location: &'static Location<'static>,
+    ) -> JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        let (notified, join) =
+            crate::task::new_unregistered(BlockingTask::new(f), self.clone(), Id::next(), location);
+        let mut state = lock(&self.inner.state);
+        if state.shutdown {
+            drop(state);
+            notified.shutdown();
+            return join;
+        }
+        state.queue.push_back(notified);
+        if state.idle > 0 {
+            state.idle -= 1;
+            state.notified += 1;
+            self.inner.work.notify_one();
+        } else if state.threads < self.inner.max_threads {
+            state.threads += 1;
+            drop(state);
+            self.start_thread(handle);
+        }
+        join
+    }
+
+    fn start_thread(&self, handle: &Handle) {
+        let mut builder = std::thread::Builder::new().name(self.inner.thread_name.clone());
+        if let Some(bytes) = self.inner.stack_size {
+            builder = builder.stack_size(bytes);
+        }
+        let spawner = self.clone();
+        let handle = handle.clone();
+        let started = builder.spawn(move || {
+            let _enter = crate::runtime::enter(handle);
+            spawner.run_thread();
+        });
+        if let Err(err) = started {
+            let mut state = lock(&self.inner.state);
+            state.threads -= 1;
+            if state.threads == 0 {
+                panic!("goro: the blocking pool cannot start a thread: {err}");
+            }
+        }
+    }
+
+    /// Step 2 of the protocol.
+    fn run_thread(&self) {
+        let inner = &self.inner;
+        let mut state = lock(&inner.state);
+        loop {
+            while let Some(task) = state.queue.pop_front() {
+                drop(state);
+                task.run();
+                state = lock(&inner.state);
+            }
+            if state.shutdown {
+                break;
+            }
+            state.idle += 1;
+            let (mut guard, timeout) = inner
+                .work
+                .wait_timeout(state, inner.keep_alive)
+                .unwrap_or_else(|e| e.into_inner());
+            if guard.notified > 0 {
+                guard.notified -= 1;
+            } else if guard.shutdown || (timeout.timed_out() && guard.queue.is_empty()) {
+                guard.idle -= 1;
+                state = guard;
+                break;
+            } else {
+                guard.idle -= 1;
+            }
+            state = guard;
+        }
+        state.threads -= 1;
+        drop(state);
+        inner.exited.notify_all();
+    }
+
+    /// (threads, idle threads) now.
+    pub(crate) fn thread_counts(&self) -> (usize, usize) {
+        let state = lock(&self.inner.state);
+        (state.threads, state.idle)
+    }
+}
+
+impl Schedule for Spawner {
+    fn schedule(&self, task: Notified<Self>) {
+        // Only an abort can wake a blocking task (its closure never returns `Pending`), and
+        // an abort finds it queued or running, so a wake here is unexpected; queue it anyway.
+        let mut state = lock(&self.inner.state);
+        state.queue.push_back(task);
+        self.inner.work.notify_one();
+    }
+
+    fn release(&self, _task: &Task<Self>) -> Option<Task<Self>> {
+        None
+    }
+}
+
+impl fmt::Debug for Spawner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Spawner").finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,77 @@
+//! The cooperative budget: how many ready operations one poll of a task may make.
+//!
+//! A future that loops over an always-ready resource (a socket with data, a full channel, a
+//! finished `JoinHandle`) would otherwise never return to the worker, and its neighbours in
+//! the queue would starve. The worker gives each poll a budget of `BUDGET` operations;
+//! goro's own resources call `poll_proceed` before doing their work, and once the budget is
+//! spent they answer `Pending` once (after waking the task), so the task yields.
+//!
+//! Outside a task (in `block_on`, on a foreign thread) there is no budget: `poll_proceed`
+//! always proceeds. An operation that ends up `Pending` gives its unit back.
+
+use std::cell::Cell;
+use std::task::{Context, Poll};
+
+/// Operations per poll: tokio's figure, which keeps a busy task's turn short (tens of
+/// microseconds) without making every task yield often.
+const BUDGET: u8 = 128;
+
+thread_local! {
+    /// `None`: unconstrained. `Some(n)`: n operations left in this poll.
+    static REMAINING: Cell<Option<u8>> = const { Cell::new(None) };
+}
+
+/// Runs `f` (one poll of a task) with a fresh budget, restoring the previous one after.
+pub(crate) fn with_budget<R>(f: impl FnOnce() -> R) -> R {
+    struct Restore(Option<u8>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            REMAINING.with(|r| r.set(self.0));
+        }
+    }
+    let _restore = Restore(REMAINING.with(|r| r.replace(Some(BUDGET))));
+    f()
+}
+
+/// One unit of budget, taken by `poll_proceed`; given back on drop unless the operation
+/// `made_progress`.
+#[must_use = "call made_progress() when the operation completes, or the unit is given back"]
+pub(crate) struct Unit {
+    taken: bool,
+}
+
+impl Unit {
+    /// The operation completed: keep the unit spent.
+    pub(crate) fn made_progress(mut self) {
+        self.taken = false;
+    }
+}
+
+impl Drop for Unit {
+    fn drop(&mut self) {
+        if self.taken {
+            REMAINING.with(|r| r.set(r.get().map(|n| n + 1)));
+        }
+    }
+}
+
+/// Takes one unit of budget, or answers `Pending` (after asking to be polled again) when the
+/// task has spent its budget.
+pub(crate) fn poll_proceed(cx: &mut Context<'_>) -> Poll<Unit> {
+    REMAINING.with(|r| match r.get() {
+        None => Poll::Ready(Unit { taken: false }),
+        Some(0) => {
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        }
+        Some(n) => {
+            r.set(Some(n - 1));
+            Poll::Ready(Unit { taken: true })
+        }
+    })
+}
+
+/// True if the current poll has spent its budget.
+pub(crate) fn is_exhausted() -> bool {
+    REMAINING.with(|r| r.get() == Some(0))
+}

@@ -1,0 +1,105 @@
+//! What `#[goro::main]` and `#[goro::test]` expand to call. Not a public API: the names may
+//! change with the macros.
+//!
+//! `run_test` runs a test body on a fresh runtime and then checks it for leaked tasks:
+//! 1. build a runtime (2 workers unless the test says otherwise: tests should meet real
+//!    parallelism);
+//! 2. pause the clock if asked (`start_paused`), inside the runtime;
+//! 3. run the body under `block_on`, raced against a watchdog thread when `timeout_ms` is
+//!    given (a real-time watchdog: a paused clock must not stop it);
+//! 4. list the tasks still alive once the body returned (`Handle::dump`) and fail with
+//!    their spawn locations, unless `allow_leaks`;
+//! 5. drop the runtime, which cancels whatever is left.
+
+use crate::time;
+use crate::{Builder, Runtime};
+use futures::future::{select, Either};
+use std::fmt::Write as _;
+use std::future::Future;
+use std::pin::pin;
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// Workers of a `#[goro::test]` runtime unless `worker_threads` says otherwise.
+const TEST_WORKERS: usize = 2;
+
+/// The options of `#[goro::test(...)]`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TestOptions {
+    /// `worker_threads = N`.
+    pub worker_threads: Option<usize>,
+    /// `timeout_ms = N`.
+    pub timeout_ms: Option<u64>,
+    /// `allow_leaks`.
+    pub allow_leaks: bool,
+    /// `start_paused = true`.
+    pub start_paused: bool,
+}
+
+fn runtime(worker_threads: Option<usize>, default: Option<usize>) -> Runtime {
+    let mut builder = Builder::new();
+    if let Some(n) = worker_threads.or(default) {
+        builder.worker_threads(n);
+    }
+    match builder.build() {
+        Ok(runtime) => runtime,
+        Err(err) => panic!("goro: the runtime failed to start: {err}"),
+    }
+}
+
+/// The body of `#[goro::main]`.
+pub fn block_on_main<F: Future>(worker_threads: Option<usize>, future: F) -> F::Output {
+    runtime(worker_threads, None).block_on(future)
+}
+
+/// The body of `#[goro::test]` (steps in the module doc).
+pub fn run_test<F: Future>(options: TestOptions, body: F) -> F::Output {
+    let runtime = runtime(options.worker_threads, Some(TEST_WORKERS));
+    let output = runtime.block_on(async {
+        if options.start_paused {
+            time::pause();
+        }
+        match options.timeout_ms {
+            None => body.await,
+            Some(ms) => with_watchdog(ms, body).await,
+        }
+    });
+    if !options.allow_leaks {
+        let leaked = runtime.handle().dump();
+        if !leaked.is_empty() {
+            let mut message = format!(
+                "goro::test: {} task(s) spawned by this test are still alive after it returned \
+                 (await or abort them, or use #[goro::test(allow_leaks)]):",
+                leaked.len()
+            );
+            for task in &leaked {
+                let _ = write!(
+                    message,
+                    "\n  task {} spawned at {}: {:?} for {:?}, polled {} time(s)",
+                    task.id, task.location, task.state, task.in_state_for, task.polls
+                );
+            }
+            panic!("{message}");
+        }
+    }
+    output
+}
+
+/// Races `body` against a real-time watchdog of `ms` milliseconds.
+async fn with_watchdog<F: Future>(ms: u64, body: F) -> F::Output {
+    let (fired_tx, fired_rx) = futures::channel::oneshot::channel::<()>();
+    let (done_tx, done_rx) = mpsc::channel::<()>();
+    let watchdog = std::thread::spawn(move || {
+        if let Err(mpsc::RecvTimeoutError::Timeout) = done_rx.recv_timeout(Duration::from_millis(ms)) {
+            let _ = fired_tx.send(());
+        }
+    });
+    let body = pin!(body);
+    let raced = select(body, fired_rx).await;
+    drop(done_tx);
+    let _ = watchdog.join();
+    match raced {
+        Either::Left((output, _)) => output,
+        Either::Right(_) => panic!("goro::test: the test ran longer than its timeout of {ms} ms"),
+    }
+}

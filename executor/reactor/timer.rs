@@ -1,0 +1,277 @@
+//! Timers: the wheel (`wheel.rs`) behind a mutex, the clock it runs on, and the handle a
+//! `Sleep` keeps.
+//!
+//! ## Time
+//! Ticks are whole milliseconds since the reactor was created. A deadline is rounded up to
+//! its tick and due timers are found by rounding the clock down, so a timer never fires
+//! before its deadline and fires at most about a millisecond after it (plus scheduling).
+//!
+//! The clock is `Instant::now()`, unless the runtime's time is paused (for tests): then it
+//! stands still at `paused_at`, moves only by `advance`, and jumps to the next deadline when
+//! every worker is idle (`advance_paused_to_next`).
+//!
+//! ## Waking the parked driver
+//! The driver sleeps in `mio::Poll::poll` until the earliest deadline it saw. A timer
+//! inserted with an earlier deadline must wake it. `until_next` records the tick the driver
+//! will sleep until (`parked_until`) under the wheel lock, and `insert` compares against it
+//! under the same lock, so the insert either comes first (the driver sees the timer) or sees
+//! the driver's deadline (and wakes it; a wake before the poll makes the poll return at once).
+
+use super::wheel::{TimerKey, Wheel};
+use crate::loom::{lock, AtomicBool, Mutex};
+use std::fmt;
+use std::sync::atomic::Ordering::{Acquire, Release};
+use std::task::{Context, Poll, Waker};
+use std::time::{Duration, Instant};
+
+/// `parked_until` when no driver is sleeping on the timers.
+const NOT_PARKED: u64 = 0;
+
+/// The reactor's timers.
+pub(crate) struct Timers {
+    origin: Instant,
+    state: Mutex<State>,
+    /// Mirrors `state.paused_at.is_some()` so that reading the clock costs no lock when time
+    /// runs. `Acquire`/`Release` pair the flag with the `paused_at` written under the lock.
+    paused: AtomicBool,
+    /// Set by `shutdown`: no timer may be inserted any more.
+    closed: AtomicBool,
+}
+
+struct State {
+    wheel: Wheel,
+    paused_at: Option<Instant>,
+    parked_until: u64,
+    fired: Vec<Waker>,
+}
+
+impl Timers {
+    pub(crate) fn new() -> Timers {
+        Timers {
+            origin: Instant::now(),
+            state: Mutex::new(State {
+                wheel: Wheel::new(),
+                paused_at: None,
+                parked_until: NOT_PARKED,
+                fired: Vec::new(),
+            }),
+            paused: AtomicBool::new(false),
+            closed: AtomicBool::new(false),
+        }
+    }
+
+    /// The runtime's clock (see the module doc).
+    pub(crate) fn now(&self) -> Instant {
+        if self.paused.load(Acquire) {
+            if let Some(at) = lock(&self.state).paused_at {
+                return at;
+            }
+        }
+        Instant::now()
+    }
+
+    fn tick_ceil(&self, deadline: Instant) -> u64 {
+        let since = deadline.saturating_duration_since(self.origin);
+        let ms = since.as_millis() as u64;
+        if since > Duration::from_millis(ms) {
+            ms + 1
+        } else {
+            ms
+        }
+    }
+
+    fn tick_floor(&self, now: Instant) -> u64 {
+        now.saturating_duration_since(self.origin).as_millis() as u64
+    }
+
+    fn instant_of(&self, tick: u64) -> Instant {
+        self.origin + Duration::from_millis(tick)
+    }
+
+    /// How long the driver may sleep before the next timer is due; `None` if no timer is
+    /// pending, or if time is paused (the clock then moves only when told to). Records the
+    /// deadline for `insert` (see the module doc).
+    pub(crate) fn until_next(&self) -> Option<Duration> {
+        let mut state = lock(&self.state);
+        let next = match state.paused_at {
+            Some(_) => None,
+            None => state.wheel.next_expiration(),
+        };
+        state.parked_until = next.unwrap_or(u64::MAX);
+        next.map(|tick| self.instant_of(tick).saturating_duration_since(Instant::now()))
+    }
+
+    /// Fires every timer due by the clock; returns how many. Called by the driver after each
+    /// turn, which also ends its sleep on the timers.
+    pub(crate) fn fire_due(&self) -> usize {
+        let mut state = lock(&self.state);
+        state.parked_until = NOT_PARKED;
+        let now = self.tick_floor(state.paused_at.unwrap_or_else(Instant::now));
+        self.fire_locked(state, now)
+    }
+
+    /// Advances the wheel to `tick` and wakes what fired, outside the lock (a woken task may
+    /// be polled on this thread and insert a timer).
+    fn fire_locked(&self, mut state: crate::loom::MutexGuard<'_, State>, tick: u64) -> usize {
+        let mut fired = std::mem::take(&mut state.fired);
+        state.wheel.advance_to(tick, &mut fired);
+        drop(state);
+        let count = fired.len();
+        for waker in fired.drain(..) {
+            waker.wake();
+        }
+        let mut state = lock(&self.state);
+        if state.fired.capacity() < fired.capacity() {
+            state.fired = fired;
+        }
+        count
+    }
+
+    /// Stops the clock at its current reading.
+    pub(crate) fn pause(&self) {
+        let mut state = lock(&self.state);
+        if state.paused_at.is_none() {
+            state.paused_at = Some(Instant::now());
+            self.paused.store(true, Release);
+        }
+    }
+
+    /// Lets the clock run again from real time.
+    pub(crate) fn resume(&self) {
+        let mut state = lock(&self.state);
+        state.paused_at = None;
+        self.paused.store(false, Release);
+    }
+
+    /// True while the clock is paused.
+    pub(crate) fn is_paused(&self) -> bool {
+        self.paused.load(Acquire)
+    }
+
+    /// Moves a paused clock forward by `by` and fires what came due. False if not paused.
+    pub(crate) fn advance(&self, by: Duration) -> bool {
+        let mut state = lock(&self.state);
+        let Some(at) = state.paused_at else {
+            return false;
+        };
+        let to = at + by;
+        state.paused_at = Some(to);
+        let tick = self.tick_floor(to);
+        self.fire_locked(state, tick);
+        true
+    }
+
+    /// With the clock paused and nothing else to do, jumps to the next deadline and fires
+    /// it. False if the clock runs or no timer is pending.
+    pub(crate) fn advance_paused_to_next(&self) -> bool {
+        let mut state = lock(&self.state);
+        let (Some(at), Some(next)) = (state.paused_at, state.wheel.next_expiration()) else {
+            return false;
+        };
+        let to = self.instant_of(next).max(at);
+        state.paused_at = Some(to);
+        self.fire_locked(state, next);
+        true
+    }
+
+    /// Registers a timer for `deadline`. Returns the key and whether the driver must be
+    /// woken to sleep less. `None` once the reactor shut down.
+    fn insert(&self, deadline: Instant, waker: &Waker) -> Option<(TimerKey, bool)> {
+        if self.closed.load(Acquire) {
+            return None;
+        }
+        let tick = self.tick_ceil(deadline);
+        let mut state = lock(&self.state);
+        let key = state.wheel.insert(tick, waker.clone());
+        let wake = state.parked_until != NOT_PARKED && tick < state.parked_until;
+        if wake {
+            state.parked_until = tick;
+        }
+        Some((key, wake))
+    }
+
+    /// Drops every timer's waker (see the reactor's shutdown).
+    pub(crate) fn shutdown(&self) {
+        self.closed.store(true, Release);
+        let mut state = lock(&self.state);
+        let wheel = std::mem::take(&mut state.wheel);
+        drop(state);
+        drop(wheel);
+    }
+
+    /// How many timers are registered.
+    pub(crate) fn len(&self) -> usize {
+        lock(&self.state).wheel.len()
+    }
+}
+
+impl fmt::Debug for Timers {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Timers").finish_non_exhaustive()
+    }
+}
+
+/// One timer, as a `Sleep` holds it: registered on the first poll, cancelled on drop.
+#[derive(Debug)]
+pub(crate) struct TimerHandle {
+    reactor: super::Handle,
+    key: Option<TimerKey>,
+}
+
+impl TimerHandle {
+    pub(crate) fn new(reactor: super::Handle) -> TimerHandle {
+        TimerHandle { reactor, key: None }
+    }
+
+    /// The runtime's clock.
+    pub(crate) fn now(&self) -> Instant {
+        self.reactor.timers().now()
+    }
+
+    /// Ready once the clock passed `deadline`.
+    pub(crate) fn poll_elapsed(&mut self, deadline: Instant, cx: &mut Context<'_>) -> Poll<()> {
+        let timers = self.reactor.timers();
+        if timers.now() >= deadline {
+            self.cancel();
+            return Poll::Ready(());
+        }
+        match self.key {
+            None => match timers.insert(deadline, cx.waker()) {
+                Some((key, wake)) => {
+                    self.key = Some(key);
+                    if wake {
+                        self.reactor.wake();
+                    }
+                }
+                None => panic!("goro: a timer was polled after its runtime shut down"),
+            },
+            Some(key) => {
+                let mut state = lock(&timers.state);
+                if state.wheel.is_fired(key) {
+                    state.wheel.cancel(key);
+                    self.key = None;
+                    return Poll::Ready(());
+                }
+                state.wheel.set_waker(key, cx.waker());
+            }
+        }
+        Poll::Pending
+    }
+
+    /// Moves the timer to a new deadline (it is registered again at the next poll).
+    pub(crate) fn reset(&mut self) {
+        self.cancel();
+    }
+
+    fn cancel(&mut self) {
+        if let Some(key) = self.key.take() {
+            lock(&self.reactor.timers().state).wheel.cancel(key);
+        }
+    }
+}
+
+impl Drop for TimerHandle {
+    fn drop(&mut self) {
+        self.cancel();
+    }
+}

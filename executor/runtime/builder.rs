@@ -1,0 +1,219 @@
+//! `Builder`: the runtime's settings.
+
+use super::{Handle, Runtime};
+use crate::blocking::BlockingPool;
+use crate::reactor;
+use crate::scheduler::{self, Shared, UnhandledPanic};
+use std::fmt;
+use std::io;
+use std::time::Duration;
+
+/// Most worker threads a runtime may have.
+const MAX_WORKERS: usize = 4096;
+
+/// Builds a [`Runtime`] with settings other than the defaults.
+///
+/// ```
+/// let runtime = goro::Builder::new()
+///     .worker_threads(2)
+///     .thread_name("my-service")
+///     .build()
+///     .unwrap();
+/// assert_eq!(runtime.block_on(async { 1 }), 1);
+/// ```
+#[derive(Clone)]
+pub struct Builder {
+    worker_threads: Option<usize>,
+    thread_name: String,
+    thread_stack_size: Option<usize>,
+    max_blocking_threads: usize,
+    blocking_keep_alive: Duration,
+    on_unhandled_panic: UnhandledPanic,
+}
+
+impl Default for Builder {
+    fn default() -> Builder {
+        Builder::new()
+    }
+}
+
+impl Builder {
+    /// The defaults: one worker per CPU (or `GORO_WORKERS`), threads named `goro-worker-N`,
+    /// the OS's stack size, at most 512 blocking threads, panics in detached tasks ignored.
+    ///
+    /// ```
+    /// let runtime = goro::Builder::new().build().unwrap();
+    /// runtime.block_on(async {});
+    /// ```
+    pub fn new() -> Builder {
+        Builder {
+            worker_threads: None,
+            thread_name: "goro-worker".to_string(),
+            thread_stack_size: None,
+            max_blocking_threads: 512,
+            blocking_keep_alive: Duration::from_secs(10),
+            on_unhandled_panic: UnhandledPanic::Ignore,
+        }
+    }
+
+    /// How many worker threads run tasks (Go's `GOMAXPROCS`). Without it, the environment
+    /// variable `GORO_WORKERS` decides, else the number of CPUs.
+    ///
+    /// # Panics
+    /// If `n` is 0 or more than 4096.
+    ///
+    /// ```
+    /// let runtime = goro::Builder::new().worker_threads(1).build().unwrap();
+    /// assert_eq!(runtime.handle().worker_threads(), 1);
+    /// ```
+    #[track_caller]
+    pub fn worker_threads(&mut self, n: usize) -> &mut Builder {
+        assert!(
+            (1..=MAX_WORKERS).contains(&n),
+            "goro: worker_threads must be between 1 and {MAX_WORKERS}, got {n}"
+        );
+        self.worker_threads = Some(n);
+        self
+    }
+
+    /// The name of the runtime's threads: workers are `NAME-0`, `NAME-1`, ..., blocking
+    /// threads `NAME-blocking`.
+    ///
+    /// ```
+    /// let runtime = goro::Builder::new().thread_name("svc").build().unwrap();
+    /// let name = runtime.block_on(goro::spawn(async {
+    ///     std::thread::current().name().unwrap().to_string()
+    /// }));
+    /// assert!(name.unwrap().starts_with("svc-"));
+    /// ```
+    pub fn thread_name(&mut self, name: impl Into<String>) -> &mut Builder {
+        self.thread_name = name.into();
+        self
+    }
+
+    /// The stack size of the runtime's threads, in bytes.
+    ///
+    /// ```
+    /// let runtime = goro::Builder::new().thread_stack_size(4 << 20).build().unwrap();
+    /// runtime.block_on(async {});
+    /// ```
+    pub fn thread_stack_size(&mut self, bytes: usize) -> &mut Builder {
+        self.thread_stack_size = Some(bytes);
+        self
+    }
+
+    /// The most threads the blocking pool (`spawn_blocking`) may start. Threads start on
+    /// demand and exit after 10 s idle; work beyond the limit waits in a queue.
+    ///
+    /// # Panics
+    /// If `n` is 0.
+    ///
+    /// ```
+    /// let runtime = goro::Builder::new().max_blocking_threads(4).build().unwrap();
+    /// let answer = runtime.block_on(goro::spawn_blocking(|| 42));
+    /// assert_eq!(answer.unwrap(), 42);
+    /// ```
+    #[track_caller]
+    pub fn max_blocking_threads(&mut self, n: usize) -> &mut Builder {
+        assert!(n > 0, "goro: max_blocking_threads must be at least 1");
+        self.max_blocking_threads = n;
+        self
+    }
+
+    /// What to do when a task whose `JoinHandle` was dropped panics; see [`UnhandledPanic`].
+    ///
+    /// ```
+    /// use goro::UnhandledPanic;
+    /// let runtime = goro::Builder::new()
+    ///     .on_unhandled_panic(UnhandledPanic::ShutdownRuntime)
+    ///     .build()
+    ///     .unwrap();
+    /// let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+    ///     runtime.block_on(async {
+    ///         drop(goro::spawn(async { panic!("a bug") }));
+    ///         std::future::pending::<()>().await;
+    ///     })
+    /// }));
+    /// assert!(caught.is_err());
+    /// ```
+    pub fn on_unhandled_panic(&mut self, behaviour: UnhandledPanic) -> &mut Builder {
+        self.on_unhandled_panic = behaviour;
+        self
+    }
+
+    /// Starts the runtime: the reactor and the worker threads.
+    ///
+    /// # Errors
+    /// If `GORO_WORKERS` is set but is not a number from 1 to 4096, if the OS refuses the
+    /// reactor's file descriptors, or if it cannot start a thread.
+    ///
+    /// ```
+    /// let runtime = goro::Builder::new().worker_threads(2).build().unwrap();
+    /// assert_eq!(runtime.handle().worker_threads(), 2);
+    /// ```
+    pub fn build(&self) -> io::Result<Runtime> {
+        let workers = self.resolve_workers()?;
+        let (driver, reactor) = reactor::Handle::new()?;
+        let scheduler = Shared::new(workers, driver, reactor, self.on_unhandled_panic);
+        let blocking = BlockingPool::new(
+            self.max_blocking_threads,
+            self.blocking_keep_alive,
+            format!("{}-blocking", self.thread_name),
+            self.thread_stack_size,
+        );
+        let handle = Handle {
+            scheduler,
+            blocking: blocking.spawner(),
+        };
+        let mut runtime = Runtime::new_parts(handle.clone(), blocking);
+        for index in 0..workers {
+            let mut thread = std::thread::Builder::new().name(format!("{}-{index}", self.thread_name));
+            if let Some(bytes) = self.thread_stack_size {
+                thread = thread.stack_size(bytes);
+            }
+            let handle = handle.clone();
+            let started = thread.spawn(move || {
+                let scheduler = handle.scheduler.clone();
+                let _enter = super::context::enter(handle);
+                scheduler::run_worker(scheduler, index);
+            });
+            match started {
+                Ok(thread) => runtime.add_worker(thread),
+                // Dropping the runtime stops and joins the workers started so far.
+                Err(err) => return Err(err),
+            }
+        }
+        Ok(runtime)
+    }
+
+    fn resolve_workers(&self) -> io::Result<usize> {
+        if let Some(n) = self.worker_threads {
+            return Ok(n);
+        }
+        match std::env::var("GORO_WORKERS") {
+            Ok(value) => match value.trim().parse::<usize>() {
+                Ok(n) if (1..=MAX_WORKERS).contains(&n) => Ok(n),
+                _ => Err(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    format!(
+                        "goro: GORO_WORKERS must be a number of worker threads from 1 to \
+                         {MAX_WORKERS}, got {value:?}"
+                    ),
+                )),
+            },
+            Err(_) => Ok(std::thread::available_parallelism().map_or(1, |n| n.get())),
+        }
+    }
+}
+
+impl fmt::Debug for Builder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Builder")
+            .field("worker_threads", &self.worker_threads)
+            .field("thread_name", &self.thread_name)
+            .field("thread_stack_size", &self.thread_stack_size)
+            .field("max_blocking_threads", &self.max_blocking_threads)
+            .field("on_unhandled_panic", &self.on_unhandled_panic)
+            .finish()
+    }
+}

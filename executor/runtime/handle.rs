@@ -1,0 +1,180 @@
+//! `Handle`: a cheap, clonable reference to a runtime.
+
+use super::context::{self, NO_RUNTIME};
+use crate::blocking;
+use crate::loom::Arc;
+use crate::scheduler::{self, Shared};
+use crate::task::{JoinHandle, TaskInfo};
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+/// A reference to a runtime: spawn onto it, block on it, look inside it. `Clone`, `Send` and
+/// `Sync`; it does not keep the runtime's threads alive (dropping the `Runtime` stops them).
+///
+/// ```
+/// let runtime = goro::Runtime::new().unwrap();
+/// let handle = runtime.handle().clone();
+/// let answer = std::thread::spawn(move || handle.block_on(async { 6 * 7 }))
+///     .join()
+///     .unwrap();
+/// assert_eq!(answer, 42);
+/// ```
+#[derive(Clone)]
+pub struct Handle {
+    pub(crate) scheduler: Arc<Shared>,
+    pub(crate) blocking: blocking::Spawner,
+}
+
+impl Handle {
+    /// The runtime of the current thread.
+    ///
+    /// # Panics
+    /// Outside a runtime, with a message that says where to call it from; see
+    /// [`Handle::try_current`].
+    ///
+    /// ```
+    /// goro::run(async {
+    ///     let handle = goro::Handle::current();
+    ///     handle.spawn(async {}).await.unwrap();
+    /// });
+    /// ```
+    #[track_caller]
+    pub fn current() -> Handle {
+        match Handle::try_current() {
+            Some(handle) => handle,
+            None => panic!("goro::Handle::current(): {NO_RUNTIME}"),
+        }
+    }
+
+    /// The runtime of the current thread, or `None` outside any runtime.
+    ///
+    /// ```
+    /// assert!(goro::Handle::try_current().is_none());
+    /// goro::run(async { assert!(goro::Handle::try_current().is_some()) });
+    /// ```
+    pub fn try_current() -> Option<Handle> {
+        context::with_current(|handle| handle.cloned())
+    }
+
+    /// Spawns a task on this runtime; see [`goro::spawn`](crate::spawn).
+    ///
+    /// ```
+    /// let runtime = goro::Runtime::new().unwrap();
+    /// let handle = runtime.handle().spawn(async { 1 + 1 });
+    /// assert_eq!(runtime.block_on(handle).unwrap(), 2);
+    /// ```
+    #[track_caller]
+    pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.scheduler
+            .spawn(future, std::panic::Location::caller())
+    }
+
+    /// Runs a blocking closure on the runtime's blocking pool; see
+    /// [`goro::spawn_blocking`](crate::spawn_blocking).
+    ///
+    /// ```
+    /// let runtime = goro::Runtime::new().unwrap();
+    /// let handle = runtime.handle().spawn_blocking(|| std::fs::metadata(".").is_ok());
+    /// assert!(runtime.block_on(handle).unwrap());
+    /// ```
+    #[track_caller]
+    pub fn spawn_blocking<F, R>(&self, f: F) -> JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        self.blocking
+            .spawn(f, self, std::panic::Location::caller())
+    }
+
+    /// Runs `future` to completion on the current thread, with this runtime current (so
+    /// `goro::spawn` works inside it), and returns its output. The calling thread only polls
+    /// `future`; spawned tasks run on the workers.
+    ///
+    /// # Panics
+    /// On a worker thread of any goro runtime: blocking a worker would stall every task
+    /// queued on it; `.await` the future instead. Also if the runtime shut down because a
+    /// task panicked under [`UnhandledPanic::ShutdownRuntime`](crate::UnhandledPanic).
+    ///
+    /// ```
+    /// let runtime = goro::Runtime::new().unwrap();
+    /// assert_eq!(runtime.handle().block_on(async { "done" }), "done");
+    /// ```
+    #[track_caller]
+    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        if scheduler::is_worker_thread() {
+            panic!(
+                "goro: block_on was called on a worker thread; blocking a worker stalls every \
+                 task queued on it. Use `.await` instead, or `spawn_blocking` for blocking work"
+            );
+        }
+        let _enter = context::enter(self.clone());
+        futures::executor::block_on(WatchShutdown {
+            future,
+            scheduler: &self.scheduler,
+        })
+    }
+
+    /// Every live task: id, spawn location, state, age and poll count (Go's goroutine
+    /// profile). Locks one registry shard at a time, so spawns are held up only briefly.
+    ///
+    /// ```
+    /// goro::run(async {
+    ///     let handle = goro::spawn(std::future::pending::<()>());
+    ///     let dump = goro::Handle::current().dump();
+    ///     assert!(dump.iter().any(|task| task.id == handle.id()));
+    /// });
+    /// ```
+    pub fn dump(&self) -> Vec<TaskInfo> {
+        self.scheduler.dump()
+    }
+
+    /// How many worker threads the runtime has.
+    ///
+    /// ```
+    /// let runtime = goro::Builder::new().worker_threads(3).build().unwrap();
+    /// assert_eq!(runtime.handle().worker_threads(), 3);
+    /// ```
+    pub fn worker_threads(&self) -> usize {
+        self.scheduler.num_workers()
+    }
+}
+
+impl fmt::Debug for Handle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Handle")
+            .field("workers", &self.scheduler.num_workers())
+            .finish_non_exhaustive()
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// `block_on`'s wrapper: panics if the runtime shuts down because of an unhandled panic,
+    /// instead of waiting forever for tasks that no worker will run.
+    struct WatchShutdown<'a, F> {
+        #[pin]
+        future: F,
+        scheduler: &'a Shared,
+    }
+}
+
+impl<F: Future> Future for WatchShutdown<'_, F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let this = self.project();
+        if !this.scheduler.wake_on_shutdown(cx.waker()) && this.scheduler.shut_down_by_panic() {
+            panic!(
+                "goro: a task panicked and the runtime is configured with \
+                 UnhandledPanic::ShutdownRuntime, so it shut down"
+            );
+        }
+        this.future.poll(cx)
+    }
+}

@@ -1,0 +1,101 @@
+//! The runtime: building it (`builder.rs`), owning it (`runtime.rs`), referring to it
+//! (`handle.rs`), and the thread-local current runtime (`context.rs`), plus the free
+//! functions that use the current runtime (`spawn`, `spawn_blocking`, `run`, `yield_now`).
+
+mod builder;
+mod context;
+mod handle;
+#[allow(clippy::module_inception)]
+mod runtime;
+mod yield_now;
+
+pub use builder::Builder;
+pub use handle::Handle;
+pub use runtime::Runtime;
+pub use yield_now::yield_now;
+
+pub(crate) use context::{current_reactor, enter, with_current, NO_RUNTIME};
+
+use crate::task::JoinHandle;
+use std::future::Future;
+
+/// Spawns `future` as a new task on the current runtime: Go's `go f()`.
+///
+/// The task starts running at once on some worker, in parallel with the caller. Awaiting the
+/// returned [`JoinHandle`] gives its output; dropping the handle lets it run detached. The
+/// spawn location is recorded for task dumps.
+///
+/// # Panics
+/// Outside a runtime, with a message that says where to call it from (use
+/// [`Handle::spawn`] to spawn from a plain thread).
+///
+/// ```
+/// goro::run(async {
+///     let handle = goro::spawn(async { "hello from a task" });
+///     assert_eq!(handle.await.unwrap(), "hello from a task");
+/// });
+/// ```
+#[track_caller]
+pub fn spawn<F>(future: F) -> JoinHandle<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let location = std::panic::Location::caller();
+    with_current(|handle| match handle {
+        Some(handle) => handle.scheduler.spawn(future, location),
+        None => panic!("goro::spawn: {NO_RUNTIME} (or use Handle::spawn)"),
+    })
+}
+
+/// Runs the blocking closure `f` on the current runtime's blocking pool, a set of threads
+/// apart from the workers, so that it stalls no task. Use it for blocking system calls,
+/// CPU-heavy work and libraries without async APIs.
+///
+/// # Panics
+/// Outside a runtime.
+///
+/// ```
+/// goro::run(async {
+///     let size = goro::spawn_blocking(|| std::fs::read_dir(".").unwrap().count()).await;
+///     assert!(size.unwrap() > 0);
+/// });
+/// ```
+#[track_caller]
+pub fn spawn_blocking<F, R>(f: F) -> JoinHandle<R>
+where
+    F: FnOnce() -> R + Send + 'static,
+    R: Send + 'static,
+{
+    let location = std::panic::Location::caller();
+    with_current(|handle| match handle {
+        Some(handle) => handle.blocking.spawn(f, handle, location),
+        None => panic!("goro::spawn_blocking: {NO_RUNTIME} (or use Handle::spawn_blocking)"),
+    })
+}
+
+/// Builds a runtime with the default settings, runs `future` on it to completion, and shuts
+/// the runtime down: Go's `main`. Tasks still running when `future` returns are cancelled
+/// (their futures dropped), as goroutines die when `main` returns.
+///
+/// # Panics
+/// If the runtime cannot start (see [`Builder::build`]), or as [`Handle::block_on`].
+///
+/// ```
+/// let answer = goro::run(async {
+///     let mut set = goro::JoinSet::new();
+///     for i in 0..10u64 {
+///         set.spawn(async move { i * i });
+///     }
+///     set.join_all().await.into_iter().sum::<u64>()
+/// });
+/// assert_eq!(answer, 285);
+/// ```
+#[track_caller]
+pub fn run<F: Future>(future: F) -> F::Output {
+    let runtime = match Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(err) => panic!("goro::run: the runtime failed to start: {err}"),
+    };
+    runtime.block_on(future)
+}

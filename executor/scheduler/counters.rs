@@ -1,0 +1,33 @@
+//! Per-worker counters, summed when metrics are read.
+//!
+//! Each worker writes only its own counters, with a plain load and store (no locked
+//! read-modify-write), in a cache line of their own; readers sum them with `Relaxed` loads.
+//! A reading is a snapshot that may be a few events behind, never torn.
+
+use crate::loom::AtomicU64;
+use std::sync::atomic::Ordering::Relaxed;
+
+/// What one worker did.
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    /// Task polls.
+    pub(crate) polls: AtomicU64,
+    /// Tasks taken from other workers' queues.
+    pub(crate) steals: AtomicU64,
+    /// Times the worker parked.
+    pub(crate) parks: AtomicU64,
+    /// Tasks made ready by the reactor while this worker drove it.
+    pub(crate) reactor_wakeups: AtomicU64,
+    /// Tasks moved to the injector because the local queue was full.
+    pub(crate) overflows: AtomicU64,
+}
+
+/// Adds `n` to a counter only its owner writes.
+pub(crate) fn bump(counter: &AtomicU64, n: u64) {
+    counter.store(counter.load(Relaxed).wrapping_add(n), Relaxed);
+}
+
+/// Reads a counter.
+pub(crate) fn read(counter: &AtomicU64) -> u64 {
+    counter.load(Relaxed)
+}

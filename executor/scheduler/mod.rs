@@ -1,0 +1,298 @@
+//! The scheduler: worker threads with local queues, a global injector, work stealing, and
+//! idle workers parked in the reactor. Its shape is Go's (`runtime/proc.go`): a worker here
+//! is Go's P with its M, a task is a G.
+//!
+//! ## Where a runnable task waits
+//! - Each worker's `next` slot (Go's `runnext`): the task the worker just spawned or woke.
+//!   It runs next, so a message and its answer stay hot on one core. A worker runs at most
+//!   `MAX_NEXT_STREAK` tasks in a row from it before giving its queue a turn, so two tasks
+//!   that wake each other cannot starve the queue. Any thread may take the task out of it
+//!   (stealers, as a last resort; the monitor).
+//! - Each worker's local queue (`ArrayQueue`, `LOCAL_QUEUE_CAPACITY` slots, FIFO). When it
+//!   is full, half of it moves to the injector in one go, then the new task.
+//! - The injector (`SegQueue`): tasks from outside the runtime and queue overflow.
+//!
+//! ## Finding work (`worker.rs`)
+//! Every `FAIRNESS_INTERVAL`th tick the injector first (so it cannot starve behind local
+//! work); then `next`, the local queue, a batch from the injector, half of a random
+//! victim's queue, the victims' `next` slots, then the reactor without blocking; then park.
+//!
+//! ## Waking (`idle.rs`, `park.rs`)
+//! New work wakes one parked worker only if nobody is searching; at most half the workers
+//! search at once. One parked worker blocks in the reactor, the rest on condition variables.
+//!
+//! ## Shutdown
+//! 1. `begin_shutdown` sets the flag and unparks every worker; each worker's loop sees the
+//!    flag and returns.
+//! 2. The runtime joins the worker threads, then `close` shuts every registered task down
+//!    (their futures drop on the closing thread) and drops the queues' entries.
+//! 3. The reactor drops every registration's and timer's waker.
+
+mod context;
+mod counters;
+mod idle;
+mod park;
+mod worker;
+
+pub(crate) use context::is_worker_thread;
+pub(crate) use worker::run_worker;
+
+use crate::loom::{lock, Arc, AtomicBool, Mutex};
+use crate::reactor;
+use crate::task::{self, Id, JoinHandle, Notified, Registry, Schedule, Slot, Task, TaskInfo};
+use counters::Counters;
+use crossbeam_queue::{ArrayQueue, SegQueue};
+use crossbeam_utils::CachePadded;
+use idle::Idle;
+use park::Parker;
+use std::fmt;
+use std::future::Future;
+use std::panic::Location;
+use std::sync::atomic::Ordering::{Acquire, Release};
+use std::task::Waker;
+
+/// Slots in each worker's local queue.
+pub(crate) const LOCAL_QUEUE_CAPACITY: usize = if cfg!(loom) { 4 } else { 256 };
+
+/// What the runtime does when a task whose `JoinHandle` was dropped panics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum UnhandledPanic {
+    /// Nothing: the panic is caught, the payload dropped, and the runtime goes on (default).
+    #[default]
+    Ignore,
+    /// Shut the runtime down: workers stop, `block_on` panics, and the runtime's drop cancels
+    /// what is left. For tests and services that must not run on after a bug.
+    ShutdownRuntime,
+}
+
+/// The scheduler's shared state; every task holds an `Arc` of it.
+pub(crate) struct Shared {
+    workers: Box<[CachePadded<Remote>]>,
+    injector: SegQueue<Notified<Arc<Shared>>>,
+    idle: Idle,
+    registry: Registry<Arc<Shared>>,
+    driver: Mutex<reactor::Driver>,
+    reactor: reactor::Handle,
+    shutdown: AtomicBool,
+    on_unhandled_panic: UnhandledPanic,
+    panicked: AtomicBool,
+    shutdown_waiters: Mutex<Vec<Waker>>,
+}
+
+/// What other threads may touch of one worker.
+struct Remote {
+    queue: ArrayQueue<Notified<Arc<Shared>>>,
+    next: Slot<Arc<Shared>>,
+    parker: Parker,
+    counters: Counters,
+}
+
+impl Shared {
+    /// A scheduler for `workers` workers, parking in `driver`.
+    pub(crate) fn new(
+        workers: usize,
+        driver: reactor::Driver,
+        reactor: reactor::Handle,
+        on_unhandled_panic: UnhandledPanic,
+    ) -> Arc<Shared> {
+        let remotes = (0..workers)
+            .map(|_| {
+                CachePadded::new(Remote {
+                    queue: ArrayQueue::new(LOCAL_QUEUE_CAPACITY),
+                    next: Slot::new(),
+                    parker: Parker::new(),
+                    counters: Counters::default(),
+                })
+            })
+            .collect();
+        Arc::new(Shared {
+            workers: remotes,
+            injector: SegQueue::new(),
+            idle: Idle::new(workers),
+            registry: Registry::new(workers * 4),
+            driver: Mutex::new(driver),
+            reactor,
+            shutdown: AtomicBool::new(false),
+            on_unhandled_panic,
+            panicked: AtomicBool::new(false),
+            shutdown_waiters: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// Spawns `future` as a new task.
+    pub(crate) fn spawn<F>(
+        self: &Arc<Self>,
+        future: F,
+        location: &'static Location<'static>,
+    ) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let (task, notified, join) = task::new(future, self.clone(), Id::next(), location);
+        if let Some(notified) = self.registry.bind(task, notified) {
+            self.schedule(notified);
+        }
+        join
+    }
+
+    pub(crate) fn reactor(&self) -> &reactor::Handle {
+        &self.reactor
+    }
+
+    pub(crate) fn num_workers(&self) -> usize {
+        self.workers.len()
+    }
+
+    /// True once shutdown began. `Acquire` pairs with `begin_shutdown`'s `Release`.
+    pub(crate) fn is_shutdown(&self) -> bool {
+        self.shutdown.load(Acquire)
+    }
+
+    /// True if the runtime shut down because of an unhandled panic.
+    pub(crate) fn shut_down_by_panic(&self) -> bool {
+        self.panicked.load(Acquire)
+    }
+
+    /// Step 1 of shutdown (module doc).
+    pub(crate) fn begin_shutdown(&self) {
+        if self.shutdown.swap(true, Release) {
+            return;
+        }
+        for remote in self.workers.iter() {
+            remote.parker.unpark(&self.reactor);
+        }
+        for waker in lock(&self.shutdown_waiters).drain(..) {
+            waker.wake();
+        }
+    }
+
+    /// Registers `waker` to be woken when the runtime shuts down because of an unhandled
+    /// panic (only then can a `block_on` wait forever). False if shutdown already began.
+    pub(crate) fn wake_on_shutdown(&self, waker: &Waker) -> bool {
+        if self.on_unhandled_panic != UnhandledPanic::ShutdownRuntime {
+            return !self.is_shutdown();
+        }
+        let mut waiters = lock(&self.shutdown_waiters);
+        if self.is_shutdown() {
+            return false;
+        }
+        if !waiters.iter().any(|w| w.will_wake(waker)) {
+            waiters.push(waker.clone());
+        }
+        true
+    }
+
+    /// Step 2 of shutdown (module doc); the workers must have stopped.
+    pub(crate) fn close(&self) {
+        self.registry.close_and_shutdown_all();
+        for remote in self.workers.iter() {
+            drop(remote.next.take());
+            while remote.queue.pop().is_some() {}
+        }
+        while self.injector.pop().is_some() {}
+    }
+
+    /// Every live task.
+    pub(crate) fn dump(&self) -> Vec<TaskInfo> {
+        self.registry.dump()
+    }
+
+    /// How many tasks are live.
+    pub(crate) fn live_tasks(&self) -> usize {
+        self.registry.len()
+    }
+
+    /// Puts `task` in worker `index`'s `next` slot; the task it displaces goes to the queue.
+    fn schedule_next(&self, index: usize, task: Notified<Arc<Shared>>) {
+        if let Some(displaced) = self.workers[index].next.replace(task) {
+            self.push_local(index, displaced);
+        }
+    }
+
+    /// Pushes to the back of worker `index`'s queue (the caller is that worker).
+    fn push_local(&self, index: usize, task: Notified<Arc<Shared>>) {
+        let remote = &self.workers[index];
+        if let Err(task) = remote.queue.push(task) {
+            self.overflow(remote, task);
+        }
+        self.notify_parked();
+    }
+
+    /// The local queue is full: half of it, then `task`, go to the injector.
+    #[cold]
+    fn overflow(&self, remote: &Remote, task: Notified<Arc<Shared>>) {
+        let half = LOCAL_QUEUE_CAPACITY / 2;
+        let mut moved = 1;
+        for _ in 0..half {
+            match remote.queue.pop() {
+                Some(t) => {
+                    self.injector.push(t);
+                    moved += 1;
+                }
+                None => break,
+            }
+        }
+        self.injector.push(task);
+        counters::bump(&remote.counters.overflows, moved);
+    }
+
+    /// From outside the runtime (or another runtime's worker): the injector.
+    fn push_remote(&self, task: Notified<Arc<Shared>>) {
+        self.injector.push(task);
+        self.notify_parked();
+    }
+
+    /// Wakes a parked worker if new work needs one (see `idle.rs`).
+    fn notify_parked(&self) {
+        if let Some(index) = self.idle.worker_to_notify() {
+            self.workers[index].parker.unpark(&self.reactor);
+        }
+    }
+
+    /// True if any queue or slot holds a task (a snapshot, for the last searcher's re-check).
+    fn has_pending_work(&self) -> bool {
+        !self.injector.is_empty()
+            || self
+                .workers
+                .iter()
+                .any(|remote| !remote.queue.is_empty() || remote.next.is_occupied())
+    }
+}
+
+impl Schedule for Arc<Shared> {
+    fn schedule(&self, task: Notified<Self>) {
+        match context::worker_index(self) {
+            Some(index) => self.schedule_next(index, task),
+            None => self.push_remote(task),
+        }
+    }
+
+    fn yield_now(&self, task: Notified<Self>) {
+        match context::worker_index(self) {
+            Some(index) => self.push_local(index, task),
+            None => self.push_remote(task),
+        }
+    }
+
+    fn release(&self, task: &Task<Self>) -> Option<Task<Self>> {
+        self.registry.remove(task)
+    }
+
+    fn unhandled_panic(&self) {
+        if self.on_unhandled_panic == UnhandledPanic::ShutdownRuntime {
+            self.panicked.store(true, Release);
+            self.begin_shutdown();
+        }
+    }
+}
+
+impl fmt::Debug for Shared {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Shared")
+            .field("workers", &self.workers.len())
+            .field("shutdown", &self.is_shutdown())
+            .finish_non_exhaustive()
+    }
+}

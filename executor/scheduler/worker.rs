@@ -1,0 +1,258 @@
+//! The worker loop: find a task, run it, and park when there is none.
+//!
+//! Steps of one turn of the loop (see the scheduler's module doc for the why):
+//! 1. Every `FAIRNESS_INTERVAL`th tick: refresh the coarse clock, poll the reactor without
+//!    blocking (I/O makes progress under load), and take from the injector first.
+//! 2. `next` slot (at most `MAX_NEXT_STREAK` in a row), local queue, a batch from the
+//!    injector.
+//! 3. Search, if fewer than half the workers do: steal half of a random victim's queue,
+//!    then a victim's `next` slot if its owner seems stuck.
+//! 4. Poll the reactor without blocking.
+//! 5. Park (`park.rs`); with the clock paused and every worker idle, jump the clock to the
+//!    next timer instead.
+
+use super::{context, counters, Remote, Shared, LOCAL_QUEUE_CAPACITY};
+use crate::coop;
+use crate::loom::Arc;
+use crate::task::{self, Notified};
+use std::time::Duration;
+
+/// Ticks between fairness checks of the injector and non-blocking reactor polls. Go's
+/// figure: a prime, so it does not fall into step with periodic workloads.
+const FAIRNESS_INTERVAL: u32 = 61;
+/// Tasks in a row a worker may take from its `next` slot before its queue gets a turn.
+const MAX_NEXT_STREAK: u32 = 32;
+
+type Task = Notified<Arc<Shared>>;
+
+/// The thread-owned half of a worker.
+struct Worker {
+    shared: Arc<Shared>,
+    index: usize,
+    tick: u32,
+    is_searching: bool,
+    next_streak: u32,
+    rng: u64,
+}
+
+/// Runs worker `index` of `shared` on the current thread until shutdown.
+pub(crate) fn run_worker(shared: Arc<Shared>, index: usize) {
+    let _context = context::enter(&shared, index);
+    let mut worker = Worker {
+        rng: 0x9E37_79B9_7F4A_7C15 ^ (index as u64 + 1).wrapping_mul(0xA076_1D64_78BD_642F),
+        shared,
+        index,
+        tick: 0,
+        is_searching: false,
+        next_streak: 0,
+    };
+    task::refresh_clock();
+    worker.run();
+}
+
+impl Worker {
+    fn remote(&self) -> &Remote {
+        &self.shared.workers[self.index]
+    }
+
+    fn run(&mut self) {
+        while !self.shared.is_shutdown() {
+            self.tick = self.tick.wrapping_add(1);
+            if self.tick % FAIRNESS_INTERVAL == 0 {
+                self.maintenance();
+            }
+            if let Some(task) = self.find_local().or_else(|| self.search()) {
+                self.run_task(task);
+                continue;
+            }
+            if self.poll_reactor(Some(Duration::ZERO)) > 0 {
+                continue;
+            }
+            self.park();
+        }
+        if self.is_searching {
+            self.is_searching = false;
+            self.shared.idle.transition_worker_from_searching();
+        }
+    }
+
+    fn maintenance(&mut self) {
+        task::refresh_clock();
+        self.poll_reactor(Some(Duration::ZERO));
+    }
+
+    /// Step 2 (and 1's injector check).
+    fn find_local(&mut self) -> Option<Task> {
+        if self.tick % FAIRNESS_INTERVAL == 0 {
+            if let Some(task) = self.shared.injector.pop() {
+                return Some(task);
+            }
+        }
+        let remote = &self.shared.workers[self.index];
+        if self.next_streak < MAX_NEXT_STREAK {
+            if let Some(task) = remote.next.take() {
+                self.next_streak += 1;
+                return Some(task);
+            }
+        }
+        self.next_streak = 0;
+        if let Some(task) = remote.queue.pop() {
+            return Some(task);
+        }
+        if let Some(task) = remote.next.take() {
+            self.next_streak = 1;
+            return Some(task);
+        }
+        self.take_from_injector()
+    }
+
+    /// Takes a fair share of the injector: one task to run, the rest into the local queue.
+    fn take_from_injector(&self) -> Option<Task> {
+        let injector = &self.shared.injector;
+        if injector.is_empty() {
+            return None;
+        }
+        let share = injector.len() / self.shared.num_workers() + 1;
+        let batch = share.min(LOCAL_QUEUE_CAPACITY / 2);
+        let first = injector.pop()?;
+        let queue = &self.remote().queue;
+        for _ in 1..batch {
+            let Some(task) = injector.pop() else { break };
+            if let Err(task) = queue.push(task) {
+                injector.push(task);
+                break;
+            }
+        }
+        Some(first)
+    }
+
+    fn next_random(&mut self) -> usize {
+        self.rng ^= self.rng << 13;
+        self.rng ^= self.rng >> 7;
+        self.rng ^= self.rng << 17;
+        self.rng as usize
+    }
+
+    /// Step 3.
+    fn search(&mut self) -> Option<Task> {
+        let workers = self.shared.num_workers();
+        if workers == 1 {
+            return None;
+        }
+        if !self.is_searching {
+            if !self.shared.idle.transition_worker_to_searching() {
+                return None;
+            }
+            self.is_searching = true;
+        }
+        let start = self.next_random() % workers;
+        let me = self.index;
+        let victims = (0..workers)
+            .map(|i| (start + i) % workers)
+            .filter(move |&v| v != me);
+        for victim in victims.clone() {
+            if let Some(task) = self.steal_half(victim) {
+                return Some(task);
+            }
+        }
+        if let Some(task) = self.take_from_injector() {
+            return Some(task);
+        }
+        victims.into_iter().find_map(|victim| self.steal_next(victim))
+    }
+
+    /// Moves half of `victim`'s queue into ours (which is empty) and returns one task.
+    fn steal_half(&self, victim: usize) -> Option<Task> {
+        let from = &self.shared.workers[victim].queue;
+        let count = from.len().div_ceil(2);
+        if count == 0 {
+            return None;
+        }
+        let first = from.pop()?;
+        let to = &self.remote().queue;
+        let mut stolen = 1;
+        for _ in 1..count {
+            let Some(task) = from.pop() else { break };
+            if let Err(task) = to.push(task) {
+                self.shared.injector.push(task);
+                break;
+            }
+            stolen += 1;
+        }
+        counters::bump(&self.remote().counters.steals, stolen);
+        Some(first)
+    }
+
+    /// Takes `victim`'s `next` task if the victim polled nothing while we waited briefly: a
+    /// worker that makes progress will get to its own `next` task soon, and taking it would
+    /// only move a hot task to a cold core.
+    fn steal_next(&self, victim: usize) -> Option<Task> {
+        let remote = &self.shared.workers[victim];
+        if !remote.next.is_occupied() {
+            return None;
+        }
+        let polls = counters::read(&remote.counters.polls);
+        for _ in 0..256 {
+            std::hint::spin_loop();
+        }
+        if counters::read(&remote.counters.polls) != polls {
+            return None;
+        }
+        let task = remote.next.take()?;
+        counters::bump(&self.remote().counters.steals, 1);
+        Some(task)
+    }
+
+    fn run_task(&mut self, task: Task) {
+        if self.is_searching {
+            self.is_searching = false;
+            if self.shared.idle.transition_worker_from_searching() {
+                self.shared.notify_parked();
+            }
+        }
+        counters::bump(&self.remote().counters.polls, 1);
+        coop::with_budget(|| task.run());
+    }
+
+    /// Turns the reactor if no other worker is parked in it; returns how many resources
+    /// became ready.
+    fn poll_reactor(&self, max_wait: Option<Duration>) -> usize {
+        let Ok(mut driver) = self.shared.driver.try_lock() else {
+            return 0;
+        };
+        let ready = driver.turn(&self.shared.reactor, max_wait);
+        counters::bump(&self.remote().counters.reactor_wakeups, ready as u64);
+        ready
+    }
+
+    /// Step 5.
+    fn park(&mut self) {
+        let shared = &self.shared;
+        let was_last_searcher = shared
+            .idle
+            .transition_worker_to_parked(self.index, self.is_searching);
+        self.is_searching = false;
+        if was_last_searcher && shared.has_pending_work() {
+            shared.notify_parked();
+        }
+        if self.advance_paused_clock() {
+            shared.idle.unpark_worker_by_id(self.index);
+            return;
+        }
+        counters::bump(&self.remote().counters.parks, 1);
+        self.remote().parker.park(&shared.driver, &shared.reactor);
+        task::refresh_clock();
+        // Woken by a notifier, the worker was counted as searching; on its own, it was not.
+        self.is_searching = !shared.idle.unpark_worker_by_id(self.index);
+    }
+
+    /// With the clock paused and every worker parked with nothing queued, jumps the clock to
+    /// the next timer. True if it did (the woken tasks are in this worker's queue).
+    fn advance_paused_clock(&self) -> bool {
+        let timers = self.shared.reactor.timers();
+        timers.is_paused()
+            && self.shared.idle.counts().0 == 0
+            && !self.shared.has_pending_work()
+            && timers.advance_paused_to_next()
+    }
+}

@@ -1,0 +1,388 @@
+//! What happens to a task: poll, complete, cancel, join, shut down. Generic over the future
+//! `F` and the scheduler `S`; `VTABLE` erases both.
+//!
+//! ## Poll (`poll`)
+//! 1. A worker pops a `Notified` and calls `poll`; `transition_to_running` turns the queue
+//!    entry's reference into the poller's and sets `RUNNING`, or fails (the task already
+//!    finished or was claimed by shutdown) and the reference is dropped.
+//! 2. The future is polled under `catch_unwind` with a waker that borrows the poller's
+//!    reference.
+//! 3. `Ready` or a panic: the future is dropped in place and the result stored (`finish`),
+//!    then `complete`.
+//! 4. `Pending`: `transition_to_idle`. A wake that came during the poll set `SCHEDULED`;
+//!    then the poller's reference goes back to the scheduler as a new queue entry
+//!    (`Schedule::yield_now`), so the wake is not lost. An abort during the poll is seen
+//!    here and the task is cancelled at once.
+//!
+//! ## Complete (`complete`)
+//! 1. `transition_to_complete` clears `RUNNING` and sets `COMPLETE`, returning the word.
+//! 2. No join interest: the completer drops the output (and reports an unhandled panic).
+//!    Join waker set: the completer wakes it, then gives the slot back
+//!    (`unset_join_waker_after_complete`), dropping the waker if the handle left meanwhile.
+//! 3. The scheduler releases the task from its registry, which returns the registry's
+//!    reference; the poller's and the registry's references are dropped in one step.
+
+use super::cell::{Cell, Stage};
+use super::error::Failure;
+use super::header::{Header, Vtable};
+use super::raw::{Notified, Task};
+use super::state::{ToIdle, ToRunning};
+use super::{waker, JoinError, Schedule};
+use std::future::Future;
+use std::mem::{self, ManuallyDrop};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::pin::Pin;
+use std::ptr::NonNull;
+use std::task::{Context, Poll, Waker};
+
+/// A typed view of one task allocation.
+pub(crate) struct Harness<F: Future, S: 'static> {
+    cell: NonNull<Cell<F, S>>,
+}
+
+/// The vtable of tasks with future `F` and scheduler `S`.
+pub(crate) fn vtable<F, S>() -> &'static Vtable
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+    S: Schedule,
+{
+    &Vtable {
+        poll: poll::<F, S>,
+        schedule: schedule::<F, S>,
+        dealloc: dealloc::<F, S>,
+        try_read_output: try_read_output::<F, S>,
+        drop_join_handle_slow: drop_join_handle_slow::<F, S>,
+        shutdown: shutdown::<F, S>,
+    }
+}
+
+/// # Safety
+/// `ptr` points at a live `Cell<F, S>` and the caller passes its queue entry's reference.
+unsafe fn poll<F: Future, S: Schedule>(ptr: NonNull<Header>) {
+    // SAFETY: the vtable of a `Cell<F, S>` is only called with pointers to one.
+    unsafe { Harness::<F, S>::from_raw(ptr) }.poll();
+}
+
+/// # Safety
+/// `ptr` points at a live `Cell<F, S>`; the caller passes a reference taken for a queue entry.
+unsafe fn schedule<F: Future, S: Schedule>(ptr: NonNull<Header>) {
+    // SAFETY: as in `poll`.
+    let harness = unsafe { Harness::<F, S>::from_raw(ptr) };
+    harness.header().note_transition();
+    // SAFETY: the caller's reference moves into the queue entry.
+    let notified = Notified::from_task(unsafe { Task::from_raw(ptr) });
+    harness.scheduler().schedule(notified);
+}
+
+/// # Safety
+/// `ptr` points at a `Cell<F, S>` whose last reference the caller dropped.
+unsafe fn dealloc<F: Future, S: Schedule>(ptr: NonNull<Header>) {
+    // SAFETY: as in `poll`.
+    unsafe { Harness::<F, S>::from_raw(ptr) }.dealloc();
+}
+
+/// # Safety
+/// `ptr` points at a live `Cell<F, S>` whose `JoinHandle` the caller is; `dst` points at a
+/// `Poll<Result<F::Output, JoinError>>`.
+unsafe fn try_read_output<F: Future, S: Schedule>(ptr: NonNull<Header>, dst: *mut (), cx: &Waker) {
+    // SAFETY: as in `poll`.
+    let harness = unsafe { Harness::<F, S>::from_raw(ptr) };
+    if harness.can_read_output(cx) {
+        let dst = dst.cast::<Poll<Result<F::Output, JoinError>>>();
+        // SAFETY: the caller guarantees the type and validity of `dst`.
+        unsafe { *dst = Poll::Ready(harness.take_output()) };
+    }
+}
+
+/// # Safety
+/// `ptr` points at a live `Cell<F, S>`; the caller is its `JoinHandle` and gives up its
+/// reference.
+unsafe fn drop_join_handle_slow<F: Future, S: Schedule>(ptr: NonNull<Header>) {
+    // SAFETY: as in `poll`.
+    unsafe { Harness::<F, S>::from_raw(ptr) }.drop_join_handle_slow();
+}
+
+/// # Safety
+/// `ptr` points at a live `Cell<F, S>`; the caller gives up the registry's reference.
+unsafe fn shutdown<F: Future, S: Schedule>(ptr: NonNull<Header>) {
+    // SAFETY: as in `poll`.
+    unsafe { Harness::<F, S>::from_raw(ptr) }.shutdown();
+}
+
+/// Drops a value whose destructor is user code, ignoring a panic in it: the runtime's
+/// bookkeeping must go on, and the value is gone either way.
+fn drop_quietly<T>(value: T) {
+    let _ = catch_unwind(AssertUnwindSafe(move || drop(value)));
+}
+
+impl<F: Future, S: Schedule> Harness<F, S> {
+    /// # Safety
+    /// `ptr` points at a live `Cell<F, S>`.
+    unsafe fn from_raw(ptr: NonNull<Header>) -> Harness<F, S> {
+        Harness { cell: ptr.cast() }
+    }
+
+    fn cell(&self) -> &Cell<F, S> {
+        // SAFETY: the caller of `from_raw` holds a reference, so the allocation is live; all
+        // mutation of the cell goes through atomics and `UnsafeCell`.
+        unsafe { self.cell.as_ref() }
+    }
+
+    fn header(&self) -> &Header {
+        &self.cell().header
+    }
+
+    fn scheduler(&self) -> &S {
+        &self.cell().scheduler
+    }
+
+    fn header_ptr(&self) -> NonNull<Header> {
+        self.cell.cast()
+    }
+
+    /// Replaces the stage, dropping the old one.
+    ///
+    /// # Safety
+    /// The caller has exclusive access to the stage (see `cell.rs`).
+    unsafe fn set_stage(&self, stage: Stage<F>) {
+        // SAFETY: exclusive access, by the caller's contract.
+        self.cell().stage.with_mut(|ptr| unsafe { *ptr = stage });
+    }
+
+    /// Runs the task once (steps in the module doc).
+    fn poll(self) {
+        match self.header().state.transition_to_running() {
+            ToRunning::Success => {
+                self.header().note_poll();
+                if self.poll_future().is_ready() {
+                    return self.complete();
+                }
+                match self.header().state.transition_to_idle() {
+                    ToIdle::Ok => self.header().note_transition(),
+                    ToIdle::OkNotified => {
+                        self.header().note_transition();
+                        // SAFETY: the poller's reference becomes the new queue entry's.
+                        let task = unsafe { Task::from_raw(self.header_ptr()) };
+                        self.scheduler().yield_now(Notified::from_task(task));
+                    }
+                    ToIdle::OkDealloc => self.dealloc(),
+                    ToIdle::Cancelled => {
+                        self.cancel_future();
+                        self.complete();
+                    }
+                }
+            }
+            ToRunning::Cancelled => {
+                self.cancel_future();
+                self.complete();
+            }
+            ToRunning::Failed => self.drop_reference(),
+        }
+    }
+
+    /// Polls the future once; on `Ready` or a panic, stores the result.
+    fn poll_future(&self) -> Poll<()> {
+        // SAFETY: borrows the poller's reference, which outlives the poll; `ManuallyDrop`
+        // keeps the borrowed waker from dropping a reference it never took.
+        let waker = ManuallyDrop::new(unsafe { waker::borrowed(self.header_ptr()) });
+        let mut cx = Context::from_waker(&waker);
+        let polled = catch_unwind(AssertUnwindSafe(|| {
+            self.cell().stage.with_mut(|stage| {
+                // SAFETY: `RUNNING` gives this thread exclusive access to the stage, and the
+                // future is never moved out of it (it is dropped in place).
+                match unsafe { &mut *stage } {
+                    Stage::Running(future) => unsafe { Pin::new_unchecked(future) }.poll(&mut cx),
+                    _ => unreachable!("a task was polled after it finished"),
+                }
+            })
+        }));
+        match polled {
+            Ok(Poll::Pending) => Poll::Pending,
+            Ok(Poll::Ready(output)) => {
+                self.finish(Ok(output));
+                Poll::Ready(())
+            }
+            Err(payload) => {
+                self.finish(Err(Failure::Panic(payload)));
+                Poll::Ready(())
+            }
+        }
+    }
+
+    /// Drops the future in place and stores `result`; a panic in the future's destructor
+    /// replaces the result.
+    fn finish(&self, result: Result<F::Output, Failure>) {
+        // SAFETY: only called by the holder of the run rights.
+        let dropped = catch_unwind(AssertUnwindSafe(|| unsafe { self.set_stage(Stage::Consumed) }));
+        let result = match dropped {
+            Ok(()) => result,
+            Err(payload) => {
+                drop_quietly(result);
+                Err(Failure::Panic(payload))
+            }
+        };
+        // SAFETY: as above; the stage is `Consumed`, so nothing is dropped here.
+        unsafe { self.set_stage(Stage::Finished(result)) };
+    }
+
+    /// Drops the future of an aborted task.
+    fn cancel_future(&self) {
+        self.finish(Err(Failure::Cancelled));
+    }
+
+    /// Steps in the module doc.
+    fn complete(self) {
+        let snapshot = self.header().state.transition_to_complete();
+        let mut unhandled_panic = false;
+        if !snapshot.is_join_interested() {
+            // SAFETY: complete without join interest: the completer owns the stage.
+            let stage = self
+                .cell()
+                .stage
+                .with_mut(|ptr| unsafe { mem::replace(&mut *ptr, Stage::Consumed) });
+            unhandled_panic = matches!(stage, Stage::Finished(Err(Failure::Panic(_))));
+            drop_quietly(stage);
+        } else if snapshot.is_join_waker_set() {
+            // SAFETY: `JOIN_WAKER` with `COMPLETE`: the completer may read the slot.
+            let wake = catch_unwind(AssertUnwindSafe(|| {
+                self.cell().join_waker.with(|ptr| {
+                    if let Some(waker) = unsafe { &*ptr } {
+                        waker.wake_by_ref();
+                    }
+                })
+            }));
+            let prev = self.header().state.unset_join_waker_after_complete();
+            if !prev.is_join_interested() {
+                // SAFETY: the handle is gone and the bit is clear: the completer owns the slot.
+                let waker = self.cell().join_waker.with_mut(|ptr| unsafe { (*ptr).take() });
+                drop_quietly(waker);
+            }
+            drop(wake);
+        }
+        if unhandled_panic {
+            self.scheduler().unhandled_panic();
+        }
+        // SAFETY: a borrowed view of the task for the registry lookup; `ManuallyDrop` keeps
+        // it from dropping a reference it does not own.
+        let me = ManuallyDrop::new(unsafe { Task::<S>::from_raw(self.header_ptr()) });
+        let released = self.scheduler().release(&me);
+        let count = match released {
+            Some(task) => {
+                // Its reference is dropped below, together with the poller's.
+                mem::forget(task);
+                2
+            }
+            None => 1,
+        };
+        if self.header().state.transition_to_terminal(count) {
+            self.dealloc();
+        }
+    }
+
+    /// Shutdown: cancels the task unless another thread is running it (it then sees
+    /// `CANCELLED` itself). Consumes the registry's reference.
+    fn shutdown(self) {
+        if self.header().state.transition_to_shutdown() {
+            self.cancel_future();
+            self.complete();
+        } else {
+            self.drop_reference();
+        }
+    }
+
+    /// The `JoinHandle`'s half of the join waker protocol. True if the output is ready.
+    fn can_read_output(&self, waker: &Waker) -> bool {
+        let state = &self.header().state;
+        let snapshot = state.load();
+        if snapshot.is_complete() {
+            return true;
+        }
+        let stored = if snapshot.is_join_waker_set() {
+            // SAFETY: the bit is set and the task is not complete: the handle may read.
+            let same = self
+                .cell()
+                .join_waker
+                .with(|ptr| unsafe { &*ptr }.as_ref().is_some_and(|w| w.will_wake(waker)));
+            if same {
+                return false;
+            }
+            state
+                .unset_join_waker()
+                .and_then(|_| self.store_join_waker(waker))
+        } else {
+            self.store_join_waker(waker)
+        };
+        match stored {
+            Ok(_) => false,
+            Err(snapshot) => {
+                debug_assert!(snapshot.is_complete());
+                true
+            }
+        }
+    }
+
+    /// Writes the handle's waker and passes the slot to the completing side.
+    fn store_join_waker(&self, waker: &Waker) -> Result<super::state::Snapshot, super::state::Snapshot> {
+        // SAFETY: `JOIN_WAKER` is clear and the handle exists: the handle owns the slot.
+        self.cell()
+            .join_waker
+            .with_mut(|ptr| unsafe { *ptr = Some(waker.clone()) });
+        let result = self.header().state.set_join_waker();
+        if result.is_err() {
+            // SAFETY: the bit stayed clear, so the slot is still the handle's.
+            self.cell().join_waker.with_mut(|ptr| unsafe { *ptr = None });
+        }
+        result
+    }
+
+    /// Takes the output; only after `can_read_output` said it is there.
+    fn take_output(&self) -> Result<F::Output, JoinError> {
+        // SAFETY: `COMPLETE` with join interest: the handle owns the stage.
+        let stage = self
+            .cell()
+            .stage
+            .with_mut(|ptr| unsafe { mem::replace(&mut *ptr, Stage::Consumed) });
+        match stage {
+            Stage::Finished(result) => {
+                result.map_err(|failure| JoinError::new(self.header().id, failure))
+            }
+            _ => panic!("a JoinHandle was polled after it returned the output"),
+        }
+    }
+
+    fn drop_join_handle_slow(self) {
+        let (drop_output, drop_waker) = self.header().state.transition_to_join_handle_dropped();
+        if drop_output {
+            // SAFETY: complete, and the handle still had join interest: it owns the stage.
+            let stage = self
+                .cell()
+                .stage
+                .with_mut(|ptr| unsafe { mem::replace(&mut *ptr, Stage::Consumed) });
+            drop_quietly(stage);
+        }
+        if drop_waker {
+            // SAFETY: `JOIN_WAKER` is clear: the slot is the handle's.
+            let waker = self.cell().join_waker.with_mut(|ptr| unsafe { (*ptr).take() });
+            drop(waker);
+        }
+        self.drop_reference();
+    }
+
+    fn drop_reference(self) {
+        if self.header().state.ref_dec() {
+            self.dealloc();
+        }
+    }
+
+    fn dealloc(self) {
+        // SAFETY: the last reference is gone, so this thread is the only one left with the
+        // pointer; the allocation came from `Box::new` in `Cell::allocate`.
+        let cell = unsafe { Box::from_raw(self.cell.as_ptr()) };
+        let Cell {
+            stage, join_waker, ..
+        } = *cell;
+        drop_quietly(stage);
+        drop_quietly(join_waker);
+    }
+}

@@ -1,0 +1,150 @@
+//! The registry of live tasks: every task from spawn until it completes.
+//!
+//! Shutdown needs it (a task that waits on nothing sits in no queue, yet must be cancelled),
+//! and so does `Handle::dump`. It holds one reference to each task.
+//!
+//! ## Layout
+//! Shards, chosen by task id, each a mutex around a slab (`Vec<Option<Task>>` plus a free
+//! list). A task's slab index is written into its header (`registry_slot`) under the shard
+//! lock, so removal is O(1). Sequential ids spread consecutive spawns over the shards, so
+//! two workers spawning at once rarely meet on a lock. Eight bytes per task.
+//!
+//! ## Shutdown protocol
+//! 1. `close_and_shutdown_all` marks each shard closed and takes its tasks out, under the
+//!    lock; then, outside the lock, shuts each task down (drops its future).
+//! 2. A task bound after its shard closed is shut down at once (a destructor that spawns).
+//! 3. A task that completes after being taken out finds no slot (`remove` answers `None`):
+//!    its registry reference was consumed by the shutdown.
+
+use super::raw::{Notified, Task};
+use super::{Schedule, TaskInfo};
+use crate::loom::{lock, Mutex};
+use crossbeam_utils::CachePadded;
+use std::fmt;
+use std::sync::atomic::Ordering::Relaxed;
+
+/// Every live task of one runtime.
+pub(crate) struct Registry<S: 'static> {
+    shards: Box<[CachePadded<Mutex<Shard<S>>>]>,
+}
+
+struct Shard<S: 'static> {
+    slots: Vec<Option<Task<S>>>,
+    free: Vec<u32>,
+    len: usize,
+    closed: bool,
+}
+
+impl<S: Schedule> Registry<S> {
+    /// A registry with at least `shards` shards (rounded up to a power of two).
+    pub(crate) fn new(shards: usize) -> Registry<S> {
+        let shards = shards.max(1).next_power_of_two();
+        let shards = (0..shards)
+            .map(|_| {
+                CachePadded::new(Mutex::new(Shard {
+                    slots: Vec::new(),
+                    free: Vec::new(),
+                    len: 0,
+                    closed: false,
+                }))
+            })
+            .collect();
+        Registry { shards }
+    }
+
+    fn shard_of(&self, task: &Task<S>) -> &Mutex<Shard<S>> {
+        let index = task.header().id.as_u64() as usize & (self.shards.len() - 1);
+        &self.shards[index]
+    }
+
+    /// Registers a new task and returns its first queue entry, or, if the registry is
+    /// closed, shuts the task down and returns `None`.
+    pub(crate) fn bind(&self, task: Task<S>, notified: Notified<S>) -> Option<Notified<S>> {
+        let mut shard = lock(self.shard_of(&task));
+        if shard.closed {
+            drop(shard);
+            drop(notified);
+            task.shutdown();
+            return None;
+        }
+        let index = match shard.free.pop() {
+            Some(index) => index,
+            None => {
+                shard.slots.push(None);
+                u32::try_from(shard.slots.len() - 1).expect("more than 2^32 tasks in one shard")
+            }
+        };
+        // `Relaxed`: the slot index is only read under this shard's lock.
+        task.header().registry_slot.store(index, Relaxed);
+        shard.slots[index as usize] = Some(task);
+        shard.len += 1;
+        Some(notified)
+    }
+
+    /// Takes `task` out and returns the registry's reference, if it is still here.
+    pub(crate) fn remove(&self, task: &Task<S>) -> Option<Task<S>> {
+        let mut shard = lock(self.shard_of(task));
+        let index = task.header().registry_slot.load(Relaxed);
+        let slot = shard.slots.get_mut(index as usize)?;
+        if slot.as_ref() != Some(task) {
+            return None;
+        }
+        let owned = slot.take();
+        shard.free.push(index);
+        shard.len -= 1;
+        owned
+    }
+
+    /// Closes the registry and shuts down every task in it (protocol in the module doc).
+    pub(crate) fn close_and_shutdown_all(&self) {
+        for shard in self.shards.iter() {
+            let tasks = {
+                let mut shard = lock(shard);
+                shard.closed = true;
+                shard.free.clear();
+                shard.len = 0;
+                std::mem::take(&mut shard.slots)
+            };
+            for task in tasks.into_iter().flatten() {
+                task.shutdown();
+            }
+        }
+    }
+
+    /// True once `close_and_shutdown_all` began.
+    pub(crate) fn is_closed(&self) -> bool {
+        lock(&self.shards[0]).closed
+    }
+
+    /// How many tasks are live.
+    pub(crate) fn len(&self) -> usize {
+        self.shards.iter().map(|shard| lock(shard).len).sum()
+    }
+
+    /// A snapshot of every live task, one shard lock at a time. Tasks that completed and are
+    /// on their way out of the registry are left out.
+    pub(crate) fn dump(&self) -> Vec<TaskInfo> {
+        let mut out = Vec::new();
+        for shard in self.shards.iter() {
+            let shard = lock(shard);
+            out.reserve(shard.len);
+            out.extend(
+                shard
+                    .slots
+                    .iter()
+                    .flatten()
+                    .filter(|task| !task.header().state.load().is_complete())
+                    .map(|task| TaskInfo::of(task.header())),
+            );
+        }
+        out
+    }
+}
+
+impl<S: 'static> fmt::Debug for Registry<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Registry")
+            .field("shards", &self.shards.len())
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,84 @@
+//! The runtime's clock: real time, or paused for tests.
+
+use crate::runtime::Handle;
+use std::time::{Duration, Instant};
+
+/// The current runtime's clock: `Instant::now()` unless paused.
+pub(crate) fn now() -> Instant {
+    match Handle::try_current() {
+        Some(handle) => handle.scheduler.reactor().timers().now(),
+        None => Instant::now(),
+    }
+}
+
+#[track_caller]
+fn with_timers<R>(what: &str, f: impl FnOnce(&crate::reactor::Handle) -> R) -> R {
+    match Handle::try_current() {
+        Some(handle) => f(handle.scheduler.reactor()),
+        None => panic!("goro::time::{what}: {}", crate::runtime::NO_RUNTIME),
+    }
+}
+
+/// Stops the current runtime's clock. From now on timers see time move only through
+/// [`advance`], or by jumping to the next deadline when every worker is idle: a test of a
+/// long timeout runs at once and always the same way.
+///
+/// # Panics
+/// Outside a runtime.
+///
+/// ```
+/// use std::time::{Duration, Instant};
+/// goro::run(async {
+///     goro::time::pause();
+///     let start = Instant::now();
+///     goro::spawn(goro::time::sleep(Duration::from_secs(3600))).await.unwrap();
+///     assert!(start.elapsed() < Duration::from_secs(5));
+/// });
+/// ```
+#[track_caller]
+pub fn pause() {
+    with_timers("pause", |reactor| reactor.timers().pause());
+}
+
+/// Lets a paused clock run again from real time.
+///
+/// # Panics
+/// Outside a runtime.
+///
+/// ```
+/// goro::run(async {
+///     goro::time::pause();
+///     goro::time::resume();
+///     goro::time::sleep(std::time::Duration::from_millis(1)).await;
+/// });
+/// ```
+#[track_caller]
+pub fn resume() {
+    with_timers("resume", |reactor| {
+        reactor.timers().resume();
+        reactor.wake();
+    });
+}
+
+/// Moves a paused clock forward by `by`, firing every timer that comes due.
+///
+/// # Panics
+/// Outside a runtime, or if the clock is not paused.
+///
+/// ```
+/// use std::time::Duration;
+/// goro::run(async {
+///     goro::time::pause();
+///     let sleeper = goro::spawn(goro::time::sleep(Duration::from_secs(10)));
+///     goro::time::advance(Duration::from_secs(10));
+///     sleeper.await.unwrap();
+/// });
+/// ```
+#[track_caller]
+pub fn advance(by: Duration) {
+    let advanced = with_timers("advance", |reactor| reactor.timers().advance(by));
+    assert!(
+        advanced,
+        "goro::time::advance: the clock is not paused; call goro::time::pause() first"
+    );
+}

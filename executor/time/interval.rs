@@ -1,0 +1,180 @@
+//! `Interval`: ticks at a fixed period.
+
+use super::sleep::{sleep_until, Sleep};
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{ready, Context, Poll};
+use std::time::{Duration, Instant};
+
+/// What an [`Interval`] does when ticks were missed (the task was busy past one or more
+/// deadlines).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MissedTickBehavior {
+    /// Fire the missed ticks at once, one after another, to catch up: the average rate
+    /// stays the period (default, as in tokio).
+    #[default]
+    Burst,
+    /// Fire once now, then one period after now: the schedule shifts by the delay.
+    Delay,
+    /// Fire once now, then at the next deadline of the original schedule: missed ticks are
+    /// dropped and the phase is kept.
+    Skip,
+}
+
+/// Ticks every `period`, the first tick at once.
+///
+/// # Panics
+/// If `period` is zero, or outside a runtime.
+///
+/// ```
+/// use std::time::{Duration, Instant};
+/// goro::run(async {
+///     let start = Instant::now();
+///     let mut ticks = goro::time::interval(Duration::from_millis(5));
+///     for _ in 0..3 {
+///         ticks.tick().await;
+///     }
+///     assert!(start.elapsed() >= Duration::from_millis(10));
+/// });
+/// ```
+#[track_caller]
+pub fn interval(period: Duration) -> Interval {
+    interval_at(super::now(), period)
+}
+
+/// Ticks every `period`, the first tick at `start`.
+///
+/// # Panics
+/// If `period` is zero, or outside a runtime.
+///
+/// ```
+/// use std::time::{Duration, Instant};
+/// goro::run(async {
+///     let start = Instant::now() + Duration::from_millis(5);
+///     let mut ticks = goro::time::interval_at(start, Duration::from_millis(5));
+///     assert_eq!(ticks.tick().await, start);
+/// });
+/// ```
+#[track_caller]
+pub fn interval_at(start: Instant, period: Duration) -> Interval {
+    assert!(!period.is_zero(), "goro::time::interval: the period must be non-zero");
+    Interval {
+        sleep: Box::pin(sleep_until(start)),
+        period,
+        missed: MissedTickBehavior::default(),
+    }
+}
+
+/// A stream of ticks; see [`interval`].
+///
+/// ```
+/// use std::time::Duration;
+/// goro::run(async {
+///     let mut ticks = goro::time::interval(Duration::from_millis(1));
+///     ticks.set_missed_tick_behavior(goro::time::MissedTickBehavior::Skip);
+///     ticks.tick().await;
+/// });
+/// ```
+#[derive(Debug)]
+pub struct Interval {
+    sleep: Pin<Box<Sleep>>,
+    period: Duration,
+    missed: MissedTickBehavior,
+}
+
+impl Interval {
+    /// Waits for the next tick and returns its scheduled time.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// goro::run(async {
+    ///     let mut ticks = goro::time::interval(Duration::from_millis(2));
+    ///     let first = ticks.tick().await;
+    ///     let second = ticks.tick().await;
+    ///     assert_eq!(second - first, Duration::from_millis(2));
+    /// });
+    /// ```
+    pub async fn tick(&mut self) -> Instant {
+        std::future::poll_fn(|cx| self.poll_tick(cx)).await
+    }
+
+    /// Polls for the next tick; `tick` as a poll function.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// goro::run(async {
+    ///     let mut ticks = goro::time::interval(Duration::from_millis(1));
+    ///     std::future::poll_fn(|cx| ticks.poll_tick(cx)).await;
+    /// });
+    /// ```
+    pub fn poll_tick(&mut self, cx: &mut Context<'_>) -> Poll<Instant> {
+        ready!(self.sleep.as_mut().poll(cx));
+        let scheduled = self.sleep.deadline();
+        let now = super::now();
+        let next = match self.missed {
+            MissedTickBehavior::Burst => scheduled + self.period,
+            MissedTickBehavior::Delay if now > scheduled + self.period => now + self.period,
+            MissedTickBehavior::Skip if now > scheduled + self.period => {
+                let behind = (now - scheduled).as_nanos() / self.period.as_nanos();
+                scheduled + self.period * (behind as u32 + 1)
+            }
+            _ => scheduled + self.period,
+        };
+        self.sleep.as_mut().reset(next);
+        Poll::Ready(scheduled)
+    }
+
+    /// Sets what happens to missed ticks.
+    ///
+    /// ```
+    /// use goro::time::MissedTickBehavior;
+    /// goro::run(async {
+    ///     let mut ticks = goro::time::interval(std::time::Duration::from_secs(1));
+    ///     ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    ///     assert_eq!(ticks.missed_tick_behavior(), MissedTickBehavior::Delay);
+    /// });
+    /// ```
+    pub fn set_missed_tick_behavior(&mut self, behavior: MissedTickBehavior) {
+        self.missed = behavior;
+    }
+
+    /// What happens to missed ticks.
+    ///
+    /// ```
+    /// goro::run(async {
+    ///     let ticks = goro::time::interval(std::time::Duration::from_secs(1));
+    ///     assert_eq!(ticks.missed_tick_behavior(), goro::time::MissedTickBehavior::Burst);
+    /// });
+    /// ```
+    pub fn missed_tick_behavior(&self) -> MissedTickBehavior {
+        self.missed
+    }
+
+    /// The period between ticks.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// goro::run(async {
+    ///     let ticks = goro::time::interval(Duration::from_secs(2));
+    ///     assert_eq!(ticks.period(), Duration::from_secs(2));
+    /// });
+    /// ```
+    pub fn period(&self) -> Duration {
+        self.period
+    }
+
+    /// Restarts the schedule: the next tick is one period from now.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// goro::run(async {
+    ///     let mut ticks = goro::time::interval(Duration::from_millis(1));
+    ///     ticks.reset();
+    ///     ticks.tick().await;
+    /// });
+    /// ```
+    pub fn reset(&mut self) {
+        let next = super::now() + self.period;
+        self.sleep.as_mut().reset(next);
+    }
+}

@@ -1,0 +1,142 @@
+//! `Sleep`: a future that completes at a deadline.
+
+use crate::coop;
+use crate::reactor::TimerHandle;
+use crate::runtime::Handle;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{ready, Context, Poll};
+use std::time::{Duration, Instant};
+
+/// Deadlines this far out stand for "never" (a `Duration::MAX` sleep).
+const FAR_FUTURE: Duration = Duration::from_secs(86400 * 365 * 30);
+
+/// Waits until `duration` has passed.
+///
+/// # Panics
+/// Outside a runtime (the timer needs the runtime's reactor).
+///
+/// ```
+/// use std::time::{Duration, Instant};
+/// goro::run(async {
+///     let start = Instant::now();
+///     goro::time::sleep(Duration::from_millis(20)).await;
+///     assert!(start.elapsed() >= Duration::from_millis(20));
+/// });
+/// ```
+#[track_caller]
+pub fn sleep(duration: Duration) -> Sleep {
+    let now = super::now();
+    let deadline = now
+        .checked_add(duration)
+        .unwrap_or_else(|| now + FAR_FUTURE);
+    sleep_until(deadline)
+}
+
+/// Waits until `deadline`.
+///
+/// # Panics
+/// Outside a runtime.
+///
+/// ```
+/// use std::time::{Duration, Instant};
+/// goro::run(async {
+///     let deadline = Instant::now() + Duration::from_millis(10);
+///     goro::time::sleep_until(deadline).await;
+///     assert!(Instant::now() >= deadline);
+/// });
+/// ```
+#[track_caller]
+pub fn sleep_until(deadline: Instant) -> Sleep {
+    let reactor = match Handle::try_current() {
+        Some(handle) => handle.scheduler.reactor().clone(),
+        None => panic!("goro::time::sleep: {}", crate::runtime::NO_RUNTIME),
+    };
+    Sleep {
+        deadline,
+        timer: TimerHandle::new(reactor),
+    }
+}
+
+/// The future of [`sleep`] and [`sleep_until`]. Its timer is registered on the first poll
+/// and removed when it completes or is dropped.
+///
+/// ```
+/// use std::time::Duration;
+/// goro::run(async {
+///     let sleep = goro::time::sleep(Duration::from_millis(5));
+///     let deadline = sleep.deadline();
+///     sleep.await;
+///     assert!(std::time::Instant::now() >= deadline);
+/// });
+/// ```
+#[must_use = "futures do nothing unless you `.await` them"]
+pub struct Sleep {
+    deadline: Instant,
+    timer: TimerHandle,
+}
+
+impl Sleep {
+    /// When the sleep completes.
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// goro::run(async {
+    ///     let at = Instant::now() + Duration::from_secs(1);
+    ///     assert_eq!(goro::time::sleep_until(at).deadline(), at);
+    /// });
+    /// ```
+    pub fn deadline(&self) -> Instant {
+        self.deadline
+    }
+
+    /// True once the deadline has passed.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// goro::run(async {
+    ///     assert!(goro::time::sleep(Duration::ZERO).is_elapsed());
+    /// });
+    /// ```
+    pub fn is_elapsed(&self) -> bool {
+        self.timer.now() >= self.deadline
+    }
+
+    /// Moves the deadline, whether the sleep is pending or completed; the next poll waits
+    /// for the new one.
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// goro::run(async {
+    ///     let mut sleep = std::pin::pin!(goro::time::sleep(Duration::from_secs(3600)));
+    ///     sleep.as_mut().reset(Instant::now() + Duration::from_millis(5));
+    ///     sleep.await;
+    /// });
+    /// ```
+    pub fn reset(self: Pin<&mut Self>, deadline: Instant) {
+        let this = self.get_mut();
+        this.deadline = deadline;
+        this.timer.reset();
+    }
+}
+
+impl Future for Sleep {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self.get_mut();
+        let unit = ready!(coop::poll_proceed(cx));
+        ready!(this.timer.poll_elapsed(this.deadline, cx));
+        unit.made_progress();
+        Poll::Ready(())
+    }
+}
+
+impl fmt::Debug for Sleep {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sleep")
+            .field("deadline", &self.deadline)
+            .finish()
+    }
+}

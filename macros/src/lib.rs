@@ -1,0 +1,170 @@
+//! The `#[goro::main]` and `#[goro::test]` attributes.
+//!
+//! Use them through `goro`, which re-exports them as `goro::main` and `goro::test`; this
+//! crate is not meant to be a dependency of its own.
+//!
+//! # The expansion
+//!
+//! Each attribute turns an `async fn` into a sync one whose body hands the original body,
+//! as an `async move` block, to the runtime. Attributes, visibility and return type stay
+//! as written. So
+//!
+//! ```ignore
+//! #[goro::main(worker_threads = 4)]
+//! async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     body
+//! }
+//! ```
+//!
+//! becomes
+//!
+//! ```ignore
+//! fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     ::goro::__private::block_on_main(Some(4), async move { body })
+//! }
+//! ```
+//!
+//! and
+//!
+//! ```ignore
+//! #[goro::test(timeout_ms = 1000)]
+//! #[should_panic]
+//! async fn fails() { body }
+//! ```
+//!
+//! becomes
+//!
+//! ```ignore
+//! #[::core::prelude::v1::test]
+//! #[should_panic]
+//! fn fails() {
+//!     ::goro::__private::run_test(
+//!         ::goro::__private::TestOptions {
+//!             worker_threads: None,
+//!             timeout_ms: Some(1000),
+//!             allow_leaks: false,
+//!             start_paused: false,
+//!         },
+//!         async move { body },
+//!     )
+//! }
+//! ```
+//!
+//! `block_on_main` and `run_test` are goro's, hidden in its `__private` module; the
+//! expansion names them by absolute path (`::goro::…`), so the attributes work whatever
+//! else is in scope, but only in a crate that depends on `goro` under that name.
+//!
+//! # Errors
+//!
+//! A mistake (a missing `async`, arguments on `main`, an unknown or repeated attribute
+//! argument, a bad value) is a compile error pointing at the offending tokens. The
+//! function is still expanded, without the offending part, so that one mistake gives one
+//! error and not a cascade of others.
+
+#![warn(missing_docs, missing_debug_implementations)]
+
+extern crate proc_macro;
+
+mod args;
+mod entry;
+
+use proc_macro::TokenStream;
+
+/// Runs `async fn main` on a goro runtime.
+///
+/// The function becomes a sync `fn main` that builds a runtime, runs the body on it to
+/// completion, shuts the runtime down (cancelling every task still running, as Go does
+/// when `main` returns) and returns the body's value. Its return type, attributes and
+/// visibility are kept, so `main` may return a `Result`.
+///
+/// # Arguments
+///
+/// - `worker_threads = N`: the number of worker threads, at least 1. Without it the
+///   runtime chooses: the number of CPUs, or the environment variable `GORO_WORKERS`.
+///
+/// # Examples
+///
+/// ```ignore
+/// #[goro::main]
+/// async fn main() {
+///     let task = goro::spawn(async { 6 * 7 });
+///     assert_eq!(task.await.unwrap(), 42);
+/// }
+/// ```
+///
+/// With a fixed number of workers, and a `Result`:
+///
+/// ```ignore
+/// use std::error::Error;
+///
+/// #[goro::main(worker_threads = 2)]
+/// async fn main() -> Result<(), Box<dyn Error>> {
+///     let answer: u32 = goro::spawn(async { "42".parse() }).await??;
+///     assert_eq!(answer, 42);
+///     Ok(())
+/// }
+/// ```
+///
+/// # Errors
+///
+/// It is a compile error to put it on a function that is not `async`, that takes
+/// arguments or has generic parameters, or to give an argument other than a single
+/// `worker_threads = N` with `N >= 1`.
+#[proc_macro_attribute]
+pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
+    entry::main(args.into(), item.into()).into()
+}
+
+/// Runs an `async fn` test on its own goro runtime.
+///
+/// The function becomes a sync `#[test]` that builds a runtime, runs the body on it and
+/// shuts it down again. Other attributes (`#[should_panic]`, `#[ignore]`, …) and the
+/// return type are kept, so a test may return a `Result`. Tests are multi-threaded by
+/// default, so that they meet real parallelism.
+///
+/// # Arguments
+///
+/// - `worker_threads = N`: the number of worker threads, at least 1 (default: as for
+///   [`macro@main`]).
+/// - `timeout_ms = N`: fail the test if it runs longer than `N` milliseconds, at least 1
+///   (default: no timeout).
+/// - `allow_leaks`: do not fail the test when tasks are still alive at its end.
+/// - `start_paused = true`: start with the clock paused, so timers fire as soon as every
+///   worker is idle instead of waiting (default: `false`).
+///
+/// # Examples
+///
+/// ```ignore
+/// #[goro::test]
+/// async fn spawned_task_answers() {
+///     let task = goro::spawn(async { 6 * 7 });
+///     assert_eq!(task.await.unwrap(), 42);
+/// }
+///
+/// #[goro::test(worker_threads = 1, timeout_ms = 5000)]
+/// async fn on_one_worker() -> Result<(), String> {
+///     goro::yield_now().await;
+///     Ok(())
+/// }
+///
+/// #[goro::test(start_paused = true)]
+/// async fn an_hour_in_no_time() {
+///     goro::time::sleep(std::time::Duration::from_secs(3600)).await;
+/// }
+///
+/// #[goro::test]
+/// #[should_panic(expected = "boom")]
+/// async fn panics() {
+///     panic!("boom");
+/// }
+/// ```
+///
+/// # Errors
+///
+/// It is a compile error to put it on a function that is not `async` or that takes
+/// arguments, to add `#[test]` as well, or to give an unknown, repeated or badly valued
+/// argument (`worker_threads = 0`, `start_paused = 3`, `allow_leaks = true`).
+#[proc_macro_attribute]
+pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
+    entry::test(args.into(), item.into()).into()
+}

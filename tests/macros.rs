@@ -1,0 +1,102 @@
+//! `#[goro::main]` and `#[goro::test]`, used for real.
+//!
+//! The run-pass tests below are themselves expanded by the attributes; `ui` checks that
+//! every misuse is a compile error with a message that says what to do (the cases live in
+//! `tests/ui/`, one misuse per file, next to the compiler output they must produce;
+//! regenerate that output with `TRYBUILD=overwrite cargo test --test macros ui`).
+
+use std::error::Error;
+
+#[test]
+fn ui() {
+    let t = trybuild::TestCases::new();
+    t.compile_fail("tests/ui/*.rs");
+}
+
+#[goro::test]
+async fn plain_test_runs_inside_a_runtime() {
+    assert!(goro::Handle::try_current().is_some());
+    goro::yield_now().await;
+}
+
+#[goro::test(worker_threads = 1)]
+async fn one_worker() {
+    assert!(goro::Handle::try_current().is_some());
+    goro::yield_now().await;
+}
+
+#[goro::test]
+async fn returns_ok() -> Result<(), String> {
+    let n: u32 = "42".parse().map_err(|e| format!("{e}"))?;
+    assert_eq!(n, 42);
+    Ok(())
+}
+
+#[goro::test]
+#[should_panic(expected = "panics inside the runtime")]
+async fn should_panic_is_kept() {
+    goro::yield_now().await;
+    panic!("panics inside the runtime");
+}
+
+#[goro::test]
+#[ignore = "checks that #[ignore] is kept: it must never run"]
+async fn ignore_is_kept() {
+    panic!("an #[ignore]d test ran");
+}
+
+#[goro::test(start_paused = true)]
+async fn starts_paused() {
+    // The paused clock itself is checked by the time tests; here the attribute must
+    // expand and run.
+    assert!(goro::Handle::try_current().is_some());
+}
+
+#[goro::test(
+    worker_threads = 2,
+    timeout_ms = 60_000,
+    allow_leaks,
+    start_paused = false
+)]
+async fn every_argument_at_once() {
+    goro::yield_now().await;
+}
+
+/// A suite run on 1 and N workers, the way `tests/` does it: the worker count reaches the
+/// attribute through a `macro_rules!` fragment.
+macro_rules! on_workers {
+    ($($name:ident: $workers:expr),* $(,)?) => {
+        $(
+            #[goro::test(worker_threads = $workers)]
+            async fn $name() {
+                goro::yield_now().await;
+            }
+        )*
+    };
+}
+
+on_workers! {
+    suite_on_one_worker: 1,
+    suite_on_four_workers: 4,
+}
+
+// `#[goro::main]` does not insist on the name `main`, which lets a test harness call it.
+
+#[goro::main]
+async fn main_like() -> u32 {
+    goro::yield_now().await;
+    42
+}
+
+#[goro::main(worker_threads = 2)]
+async fn main_like_with_result() -> Result<u32, Box<dyn Error>> {
+    goro::yield_now().await;
+    let n: u32 = "7".parse()?;
+    Ok(n)
+}
+
+#[test]
+fn main_returns_the_body_value() {
+    assert_eq!(main_like(), 42);
+    assert_eq!(main_like_with_result().unwrap(), 7);
+}

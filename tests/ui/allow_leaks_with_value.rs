@@ -1,0 +1,4 @@
+#[goro::test(allow_leaks = true)]
+async fn leaks() {}
+
+fn main() {}

@@ -1,0 +1,2 @@
+#[goro::main(start_paused = true)]
+async fn main() {}

@@ -1,0 +1,2 @@
+#[goro::main]
+async fn main<T: Default>() {}

@@ -1,0 +1,4 @@
+#[goro::test]
+struct NotATest;
+
+fn main() {}

@@ -1,0 +1,4 @@
+#[goro::test(flavor = "current_thread")]
+async fn unknown() {}
+
+fn main() {}

@@ -1,0 +1,5 @@
+#[goro::test]
+#[test]
+async fn twice_a_test() {}
+
+fn main() {}
