@@ -70,8 +70,3 @@ pub(crate) fn poll_proceed(cx: &mut Context<'_>) -> Poll<Unit> {
         }
     })
 }
-
-/// True if the current poll has spent its budget.
-pub(crate) fn is_exhausted() -> bool {
-    REMAINING.with(|r| r.get() == Some(0))
-}

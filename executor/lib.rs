@@ -41,6 +41,7 @@ mod coop;
 mod join_set;
 mod loom;
 mod macro_support;
+mod metrics;
 mod reactor;
 mod runtime;
 mod scheduler;
@@ -50,6 +51,7 @@ pub mod task;
 pub mod time;
 
 pub use join_set::JoinSet;
+pub use metrics::RuntimeMetrics;
 pub use runtime::{run, spawn, spawn_blocking, yield_now, Builder, Handle, Runtime};
 pub use scheduler::UnhandledPanic;
 pub use task::{AbortHandle, JoinError, JoinHandle, TaskInfo};

@@ -209,11 +209,15 @@ impl Spawner {
         drop(state);
         inner.exited.notify_all();
     }
+}
 
-    /// (threads, idle threads) now.
-    pub(crate) fn thread_counts(&self) -> (usize, usize) {
+impl Spawner {
+    /// Fills in the pool's part of `metrics`.
+    pub(crate) fn metrics(&self, metrics: &mut crate::RuntimeMetrics) {
         let state = lock(&self.inner.state);
-        (state.threads, state.idle)
+        metrics.blocking_threads = state.threads;
+        metrics.blocking_idle_threads = state.idle;
+        metrics.blocking_queue_depth = state.queue.len();
     }
 }
 

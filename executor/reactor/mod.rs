@@ -86,9 +86,4 @@ impl Handle {
         self.inner.io.shutdown();
         self.inner.timers.shutdown();
     }
-
-    /// True if `a` and `b` are the same reactor.
-    pub(crate) fn ptr_eq(a: &Handle, b: &Handle) -> bool {
-        Arc::ptr_eq(&a.inner, &b.inner)
-    }
 }

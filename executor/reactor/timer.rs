@@ -45,6 +45,18 @@ struct State {
     fired: Vec<Waker>,
 }
 
+impl State {
+    /// A timer now fires at `tick`: true if the driver sleeps past it and must be woken
+    /// (see the module doc).
+    fn note_deadline(&mut self, tick: u64) -> bool {
+        let wake = self.parked_until != NOT_PARKED && tick < self.parked_until;
+        if wake {
+            self.parked_until = tick;
+        }
+        wake
+    }
+}
+
 impl Timers {
     pub(crate) fn new() -> Timers {
         Timers {
@@ -183,11 +195,7 @@ impl Timers {
         let tick = self.tick_ceil(deadline);
         let mut state = lock(&self.state);
         let key = state.wheel.insert(tick, waker.clone());
-        let wake = state.parked_until != NOT_PARKED && tick < state.parked_until;
-        if wake {
-            state.parked_until = tick;
-        }
-        Some((key, wake))
+        Some((key, state.note_deadline(tick)))
     }
 
     /// Drops every timer's waker (see the reactor's shutdown).
@@ -197,11 +205,6 @@ impl Timers {
         let wheel = std::mem::take(&mut state.wheel);
         drop(state);
         drop(wheel);
-    }
-
-    /// How many timers are registered.
-    pub(crate) fn len(&self) -> usize {
-        lock(&self.state).wheel.len()
     }
 }
 
@@ -258,9 +261,19 @@ impl TimerHandle {
         Poll::Pending
     }
 
-    /// Moves the timer to a new deadline (it is registered again at the next poll).
-    pub(crate) fn reset(&mut self) {
-        self.cancel();
+    /// Moves a registered timer to `deadline` in place (an unregistered one is inserted at
+    /// the next poll).
+    pub(crate) fn reset(&mut self, deadline: Instant) {
+        let Some(key) = self.key else { return };
+        let timers = self.reactor.timers();
+        let tick = timers.tick_ceil(deadline);
+        let mut state = lock(&timers.state);
+        if !state.wheel.reset(key, tick) {
+            self.key = None;
+        } else if state.note_deadline(tick) {
+            drop(state);
+            self.reactor.wake();
+        }
     }
 
     fn cancel(&mut self) {

@@ -5,6 +5,7 @@ use crate::blocking;
 use crate::loom::Arc;
 use crate::scheduler::{self, Shared};
 use crate::task::{JoinHandle, TaskInfo};
+use crate::RuntimeMetrics;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -133,6 +134,23 @@ impl Handle {
     /// ```
     pub fn dump(&self) -> Vec<TaskInfo> {
         self.scheduler.dump()
+    }
+
+    /// A snapshot of the runtime's counters and gauges; see [`RuntimeMetrics`].
+    ///
+    /// ```
+    /// let runtime = goro::Builder::new().worker_threads(2).build().unwrap();
+    /// runtime.block_on(runtime.spawn(async {})).unwrap();
+    /// let metrics = runtime.handle().metrics();
+    /// assert_eq!(metrics.workers, 2);
+    /// assert_eq!(metrics.spawned_tasks, 1);
+    /// assert_eq!(metrics.local_queue_depths.len(), 2);
+    /// ```
+    pub fn metrics(&self) -> RuntimeMetrics {
+        let mut metrics = RuntimeMetrics::default();
+        self.scheduler.metrics(&mut metrics);
+        self.blocking.metrics(&mut metrics);
+        metrics
     }
 
     /// How many worker threads the runtime has.

@@ -113,6 +113,16 @@ impl Runtime {
         &self.handle
     }
 
+    /// A snapshot of the runtime's counters and gauges; see [`Handle::metrics`].
+    ///
+    /// ```
+    /// let runtime = goro::Runtime::new().unwrap();
+    /// assert!(runtime.metrics().workers >= 1);
+    /// ```
+    pub fn metrics(&self) -> crate::RuntimeMetrics {
+        self.handle.metrics()
+    }
+
     /// Shuts down, waiting at most `timeout` for blocking tasks that are running (the rest
     /// of the shutdown does not wait on user code: futures are dropped, not polled). Blocking
     /// threads still busy after `timeout` are left to finish on their own.

@@ -118,11 +118,6 @@ impl Idle {
         }
     }
 
-    /// Every parked worker, for shutdown.
-    pub(crate) fn sleepers(&self) -> Vec<usize> {
-        lock(&self.sleepers).clone()
-    }
-
     /// (unparked, searching) now.
     pub(crate) fn counts(&self) -> (usize, usize) {
         let state = self.state.load(SeqCst);

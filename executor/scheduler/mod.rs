@@ -31,6 +31,8 @@
 mod context;
 mod counters;
 mod idle;
+#[cfg(all(test, loom))]
+mod loom_model;
 mod park;
 mod worker;
 
@@ -39,6 +41,7 @@ pub(crate) use worker::run_worker;
 
 use crate::loom::{lock, Arc, AtomicBool, Mutex};
 use crate::reactor;
+use crate::RuntimeMetrics;
 use crate::task::{self, Id, JoinHandle, Notified, Registry, Schedule, Slot, Task, TaskInfo};
 use counters::Counters;
 use crossbeam_queue::{ArrayQueue, SegQueue};
@@ -48,7 +51,7 @@ use park::Parker;
 use std::fmt;
 use std::future::Future;
 use std::panic::Location;
-use std::sync::atomic::Ordering::{Acquire, Release};
+use std::sync::atomic::Ordering::{Acquire, Release, SeqCst};
 use std::task::Waker;
 
 /// Slots in each worker's local queue.
@@ -199,9 +202,23 @@ impl Shared {
         self.registry.dump()
     }
 
-    /// How many tasks are live.
-    pub(crate) fn live_tasks(&self) -> usize {
-        self.registry.len()
+    /// Fills in the scheduler's part of `metrics`.
+    pub(crate) fn metrics(&self, metrics: &mut RuntimeMetrics) {
+        let (live, spawned) = self.registry.counts();
+        metrics.workers = self.workers.len();
+        metrics.live_tasks = live;
+        metrics.spawned_tasks = spawned;
+        metrics.global_queue_depth = self.injector.len();
+        for remote in self.workers.iter() {
+            let c = &remote.counters;
+            metrics.polls += counters::read(&c.polls);
+            metrics.steals += counters::read(&c.steals);
+            metrics.parks += counters::read(&c.parks);
+            metrics.reactor_wakeups += counters::read(&c.reactor_wakeups);
+            metrics.overflows += counters::read(&c.overflows);
+            let depth = remote.queue.len() + usize::from(remote.next.is_occupied());
+            metrics.local_queue_depths.push(depth);
+        }
     }
 
     /// Puts `task` in worker `index`'s `next` slot; the task it displaces goes to the queue.
@@ -244,8 +261,12 @@ impl Shared {
         self.notify_parked();
     }
 
-    /// Wakes a parked worker if new work needs one (see `idle.rs`).
+    /// Wakes a parked worker if new work needs one (see `idle.rs`). The `SeqCst` fence
+    /// orders the caller's push before the read of the idle counts; the parking worker's
+    /// `SeqCst` update of the counts comes before its re-check of the queues. Without it the
+    /// push and the count change could each miss the other (a store-load reordering).
     fn notify_parked(&self) {
+        std::sync::atomic::fence(SeqCst);
         if let Some(index) = self.idle.worker_to_notify() {
             self.workers[index].parker.unpark(&self.reactor);
         }

@@ -136,9 +136,8 @@ impl Worker {
     /// Step 3.
     fn search(&mut self) -> Option<Task> {
         let workers = self.shared.num_workers();
-        if workers == 1 {
-            return None;
-        }
+        // Even a lone worker counts itself as searching: as the last searcher to park it then
+        // re-checks the queues, which closes the race with a push that saw it unparked.
         if !self.is_searching {
             if !self.shared.idle.transition_worker_to_searching() {
                 return None;

@@ -105,5 +105,7 @@ where
     (notified, join)
 }
 
+#[cfg(all(test, loom))]
+mod loom_model;
 #[cfg(all(test, not(loom)))]
 mod tests;

@@ -29,10 +29,6 @@ impl RawTask {
         RawTask { ptr }
     }
 
-    pub(crate) fn as_ptr(self) -> NonNull<Header> {
-        self.ptr
-    }
-
     pub(crate) fn header(&self) -> &Header {
         // SAFETY: the holder of this `RawTask` keeps the task alive (see `from_raw`).
         unsafe { self.ptr.as_ref() }
@@ -112,10 +108,6 @@ impl<S: 'static> Task<S> {
         }
     }
 
-    pub(crate) fn raw(&self) -> RawTask {
-        self.raw
-    }
-
     pub(crate) fn header(&self) -> &Header {
         self.raw.header()
     }
@@ -170,6 +162,7 @@ impl<S: Schedule> Notified<S> {
         unsafe { (raw.header().vtable.poll)(raw.ptr) }
     }
 
+    #[cfg(test)]
     pub(crate) fn header(&self) -> &Header {
         self.0.header()
     }

@@ -32,6 +32,7 @@ struct Shard<S: 'static> {
     slots: Vec<Option<Task<S>>>,
     free: Vec<u32>,
     len: usize,
+    bound: u64,
     closed: bool,
 }
 
@@ -45,6 +46,7 @@ impl<S: Schedule> Registry<S> {
                     slots: Vec::new(),
                     free: Vec::new(),
                     len: 0,
+                    bound: 0,
                     closed: false,
                 }))
             })
@@ -78,6 +80,7 @@ impl<S: Schedule> Registry<S> {
         task.header().registry_slot.store(index, Relaxed);
         shard.slots[index as usize] = Some(task);
         shard.len += 1;
+        shard.bound += 1;
         Some(notified)
     }
 
@@ -111,14 +114,12 @@ impl<S: Schedule> Registry<S> {
         }
     }
 
-    /// True once `close_and_shutdown_all` began.
-    pub(crate) fn is_closed(&self) -> bool {
-        lock(&self.shards[0]).closed
-    }
-
-    /// How many tasks are live.
-    pub(crate) fn len(&self) -> usize {
-        self.shards.iter().map(|shard| lock(shard).len).sum()
+    /// (tasks live now, tasks registered since the start).
+    pub(crate) fn counts(&self) -> (usize, u64) {
+        self.shards.iter().fold((0, 0), |(live, bound), shard| {
+            let shard = lock(shard);
+            (live + shard.len, bound + shard.bound)
+        })
     }
 
     /// A snapshot of every live task, one shard lock at a time. Tasks that completed and are

@@ -117,7 +117,7 @@ impl Sleep {
     pub fn reset(self: Pin<&mut Self>, deadline: Instant) {
         let this = self.get_mut();
         this.deadline = deadline;
-        this.timer.reset();
+        this.timer.reset(deadline);
     }
 }
 
