@@ -53,7 +53,7 @@ pub mod time;
 pub use join_set::JoinSet;
 pub use metrics::RuntimeMetrics;
 pub use runtime::{run, spawn, spawn_blocking, yield_now, Builder, Handle, Runtime};
-pub use scheduler::UnhandledPanic;
+pub use scheduler::{BlockedWorker, UnhandledPanic};
 pub use task::{AbortHandle, JoinError, JoinHandle, TaskInfo};
 
 pub use goro_macros::{main, test};

@@ -44,4 +44,7 @@ pub struct RuntimeMetrics {
     pub blocking_idle_threads: usize,
     /// Tasks waiting in the blocking pool's queue.
     pub blocking_queue_depth: usize,
+    /// Times the monitor found a worker stuck in one poll and handed its place to a new
+    /// thread (see `Builder::blocking_threshold`).
+    pub blocked_worker_events: u64,
 }

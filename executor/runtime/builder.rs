@@ -3,7 +3,7 @@
 use super::{Handle, Runtime};
 use crate::blocking::BlockingPool;
 use crate::reactor;
-use crate::scheduler::{self, Shared, UnhandledPanic};
+use crate::scheduler::{self, BlockedWorker, Monitor, OnBlocked, Shared, UnhandledPanic};
 use std::fmt;
 use std::io;
 use std::time::Duration;
@@ -29,6 +29,8 @@ pub struct Builder {
     max_blocking_threads: usize,
     blocking_keep_alive: Duration,
     on_unhandled_panic: UnhandledPanic,
+    blocking_threshold: Option<Duration>,
+    on_blocked_worker: Option<OnBlocked>,
 }
 
 impl Default for Builder {
@@ -53,6 +55,8 @@ impl Builder {
             max_blocking_threads: 512,
             blocking_keep_alive: Duration::from_secs(10),
             on_unhandled_panic: UnhandledPanic::Ignore,
+            blocking_threshold: Some(Duration::from_millis(100)),
+            on_blocked_worker: None,
         }
     }
 
@@ -141,6 +145,53 @@ impl Builder {
         self
     }
 
+    /// How long a task may run inside one poll before the monitor treats its worker as
+    /// blocked (Go's sysmon): it then moves the worker's queued tasks to the other workers,
+    /// hands the worker's place to a fresh thread, and reports the task's spawn location once
+    /// (see [`Builder::on_blocked_worker`]). Default `Some(100 ms)`; `None` turns the monitor
+    /// off.
+    ///
+    /// # Panics
+    /// If the threshold is zero.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let runtime = goro::Builder::new()
+    ///     .blocking_threshold(Some(Duration::from_millis(250)))
+    ///     .build()
+    ///     .unwrap();
+    /// runtime.block_on(async {});
+    /// let quiet = goro::Builder::new().blocking_threshold(None).build().unwrap();
+    /// quiet.block_on(async {});
+    /// ```
+    #[track_caller]
+    pub fn blocking_threshold(&mut self, threshold: Option<Duration>) -> &mut Builder {
+        assert!(
+            threshold != Some(Duration::ZERO),
+            "goro: blocking_threshold must be positive (or None to turn the monitor off)"
+        );
+        self.blocking_threshold = threshold;
+        self
+    }
+
+    /// Called by the monitor, once per spawn location, when a task blocked a worker; without
+    /// it the monitor prints one line on stderr. See [`BlockedWorker`].
+    ///
+    /// ```
+    /// let runtime = goro::Builder::new()
+    ///     .on_blocked_worker(|event| eprintln!("blocked: {event}"))
+    ///     .build()
+    ///     .unwrap();
+    /// runtime.block_on(async {});
+    /// ```
+    pub fn on_blocked_worker(
+        &mut self,
+        callback: impl Fn(&BlockedWorker) + Send + Sync + 'static,
+    ) -> &mut Builder {
+        self.on_blocked_worker = Some(std::sync::Arc::new(callback));
+        self
+    }
+
     /// Starts the runtime: the reactor and the worker threads.
     ///
     /// # Errors
@@ -154,7 +205,10 @@ impl Builder {
     pub fn build(&self) -> io::Result<Runtime> {
         let workers = self.resolve_workers()?;
         let (driver, reactor) = reactor::Handle::new()?;
-        let scheduler = Shared::new(workers, driver, reactor, self.on_unhandled_panic);
+        let monitor = self
+            .blocking_threshold
+            .map(|threshold| Monitor::new(threshold, self.on_blocked_worker.clone()));
+        let scheduler = Shared::new(workers, driver, reactor, self.on_unhandled_panic, monitor);
         let blocking = BlockingPool::new(
             self.max_blocking_threads,
             self.blocking_keep_alive,
@@ -167,23 +221,43 @@ impl Builder {
         };
         let mut runtime = Runtime::new_parts(handle.clone(), blocking);
         for index in 0..workers {
-            let mut thread = std::thread::Builder::new().name(format!("{}-{index}", self.thread_name));
-            if let Some(bytes) = self.thread_stack_size {
-                thread = thread.stack_size(bytes);
-            }
-            let handle = handle.clone();
-            let started = thread.spawn(move || {
-                let scheduler = handle.scheduler.clone();
-                let _enter = super::context::enter(handle);
-                scheduler::run_worker(scheduler, index);
-            });
-            match started {
-                Ok(thread) => runtime.add_worker(thread),
-                // Dropping the runtime stops and joins the workers started so far.
-                Err(err) => return Err(err),
-            }
+            // On an error, dropping the runtime stops and joins the workers started so far.
+            let thread = self.start_worker(&handle, index, 0)?;
+            handle.scheduler.add_thread(thread);
+        }
+        if self.blocking_threshold.is_some() {
+            let builder = self.clone();
+            let monitor_handle = handle.clone();
+            let thread = std::thread::Builder::new()
+                .name(format!("{}-monitor", self.thread_name))
+                .spawn(move || {
+                    let scheduler = monitor_handle.scheduler.clone();
+                    scheduler::run_monitor(scheduler, |index, epoch| {
+                        builder.start_worker(&monitor_handle, index, epoch)
+                    });
+                })?;
+            runtime.set_monitor(thread);
         }
         Ok(runtime)
+    }
+
+    /// Starts a thread that runs worker `index` of `handle`'s runtime as owner `epoch`.
+    fn start_worker(
+        &self,
+        handle: &Handle,
+        index: usize,
+        epoch: u64,
+    ) -> io::Result<std::thread::JoinHandle<()>> {
+        let mut thread = std::thread::Builder::new().name(format!("{}-{index}", self.thread_name));
+        if let Some(bytes) = self.thread_stack_size {
+            thread = thread.stack_size(bytes);
+        }
+        let handle = handle.clone();
+        thread.spawn(move || {
+            let scheduler = handle.scheduler.clone();
+            let _enter = super::context::enter(handle);
+            scheduler::run_worker(scheduler, index, epoch);
+        })
     }
 
     fn resolve_workers(&self) -> io::Result<usize> {
@@ -214,6 +288,7 @@ impl fmt::Debug for Builder {
             .field("thread_stack_size", &self.thread_stack_size)
             .field("max_blocking_threads", &self.max_blocking_threads)
             .field("on_unhandled_panic", &self.on_unhandled_panic)
-            .finish()
+            .field("blocking_threshold", &self.blocking_threshold)
+            .finish_non_exhaustive()
     }
 }

@@ -26,7 +26,7 @@ use std::time::Duration;
 /// ```
 pub struct Runtime {
     handle: Handle,
-    workers: Vec<ThreadHandle<()>>,
+    monitor: Option<ThreadHandle<()>>,
     blocking: BlockingPool,
     shut_down: bool,
 }
@@ -48,14 +48,14 @@ impl Runtime {
     pub(crate) fn new_parts(handle: Handle, blocking: BlockingPool) -> Runtime {
         Runtime {
             handle,
-            workers: Vec::new(),
+            monitor: None,
             blocking,
             shut_down: false,
         }
     }
 
-    pub(crate) fn add_worker(&mut self, thread: ThreadHandle<()>) {
-        self.workers.push(thread);
+    pub(crate) fn set_monitor(&mut self, thread: ThreadHandle<()>) {
+        self.monitor = Some(thread);
     }
 
     /// Runs `future` on the current thread until it completes; see [`Handle::block_on`].
@@ -146,17 +146,16 @@ impl Runtime {
         }
         let scheduler = &self.handle.scheduler;
         scheduler.begin_shutdown();
-        let me = std::thread::current().id();
-        if self.workers.iter().any(|w| w.thread().id() == me) {
+        if scheduler.is_own_worker_thread() {
             panic!(
                 "goro: a Runtime was dropped inside one of its own tasks; a runtime can only \
                  shut down from outside its worker threads"
             );
         }
-        for worker in self.workers.drain(..) {
-            // A worker's loop does not panic (task panics are caught around each poll).
-            let _ = worker.join();
+        if let Some(monitor) = self.monitor.take() {
+            let _ = monitor.join();
         }
+        scheduler.join_threads();
         {
             // Destructors of cancelled futures may spawn or look up the runtime.
             let _enter = context::enter(self.handle.clone());

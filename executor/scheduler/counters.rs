@@ -10,8 +10,10 @@ use std::sync::atomic::Ordering::Relaxed;
 /// What one worker did.
 #[derive(Debug, Default)]
 pub(crate) struct Counters {
-    /// Task polls.
+    /// Task polls started.
     pub(crate) polls: AtomicU64,
+    /// Task polls finished (one less than `polls` while a poll runs; the monitor's signal).
+    pub(crate) polls_done: AtomicU64,
     /// Tasks taken from other workers' queues.
     pub(crate) steals: AtomicU64,
     /// Times the worker parked.

@@ -31,18 +31,23 @@
 mod context;
 mod counters;
 mod idle;
+mod monitor;
 #[cfg(all(test, loom))]
 mod loom_model;
 mod park;
 mod worker;
 
 pub(crate) use context::is_worker_thread;
+pub(crate) use monitor::{run_monitor, Monitor, OnBlocked};
+pub use monitor::BlockedWorker;
 pub(crate) use worker::run_worker;
 
-use crate::loom::{lock, Arc, AtomicBool, Mutex};
+use crate::loom::{lock, Arc, AtomicBool, AtomicU64, Mutex};
 use crate::reactor;
 use crate::RuntimeMetrics;
-use crate::task::{self, Id, JoinHandle, Notified, Registry, Schedule, Slot, Task, TaskInfo};
+use crate::task::{
+    self, Id, JoinHandle, Notified, Registry, RunningCell, Schedule, Slot, Task, TaskInfo,
+};
 use counters::Counters;
 use crossbeam_queue::{ArrayQueue, SegQueue};
 use crossbeam_utils::CachePadded;
@@ -51,7 +56,7 @@ use park::Parker;
 use std::fmt;
 use std::future::Future;
 use std::panic::Location;
-use std::sync::atomic::Ordering::{Acquire, Release, SeqCst};
+use std::sync::atomic::Ordering::{Acquire, Relaxed, Release, SeqCst};
 use std::task::Waker;
 
 /// Slots in each worker's local queue.
@@ -81,6 +86,10 @@ pub(crate) struct Shared {
     on_unhandled_panic: UnhandledPanic,
     panicked: AtomicBool,
     shutdown_waiters: Mutex<Vec<Waker>>,
+    monitor: Option<Monitor>,
+    /// Every worker thread started, replacements included; joined at shutdown.
+    threads: Mutex<Vec<std::thread::JoinHandle<()>>>,
+    blocked_events: AtomicU64,
 }
 
 /// What other threads may touch of one worker.
@@ -89,6 +98,11 @@ struct Remote {
     next: Slot<Arc<Shared>>,
     parker: Parker,
     counters: Counters,
+    /// The task being polled, for the monitor's report.
+    running: RunningCell,
+    /// Which thread owns the slot: bumped by the monitor when it hands the slot to a new
+    /// thread; the old thread retires when it sees the change.
+    epoch: AtomicU64,
 }
 
 impl Shared {
@@ -98,6 +112,7 @@ impl Shared {
         driver: reactor::Driver,
         reactor: reactor::Handle,
         on_unhandled_panic: UnhandledPanic,
+        monitor: Option<Monitor>,
     ) -> Arc<Shared> {
         let remotes = (0..workers)
             .map(|_| {
@@ -106,6 +121,8 @@ impl Shared {
                     next: Slot::new(),
                     parker: Parker::new(),
                     counters: Counters::default(),
+                    running: RunningCell::new(),
+                    epoch: AtomicU64::new(0),
                 })
             })
             .collect();
@@ -120,6 +137,9 @@ impl Shared {
             on_unhandled_panic,
             panicked: AtomicBool::new(false),
             shutdown_waiters: Mutex::new(Vec::new()),
+            monitor,
+            threads: Mutex::new(Vec::new()),
+            blocked_events: AtomicU64::new(0),
         })
     }
 
@@ -169,6 +189,34 @@ impl Shared {
         for waker in lock(&self.shutdown_waiters).drain(..) {
             waker.wake();
         }
+        if let Some(monitor) = &self.monitor {
+            monitor.wake_for_shutdown();
+        }
+    }
+
+    /// Keeps a worker thread's handle for `join_threads`.
+    pub(crate) fn add_thread(&self, thread: std::thread::JoinHandle<()>) {
+        lock(&self.threads).push(thread);
+    }
+
+    /// Joins every worker thread, including replacements the monitor started meanwhile
+    /// (stop the monitor first).
+    pub(crate) fn join_threads(&self) {
+        loop {
+            let threads = std::mem::take(&mut *lock(&self.threads));
+            if threads.is_empty() {
+                return;
+            }
+            for thread in threads {
+                // A worker's loop does not panic (task panics are caught around each poll).
+                let _ = thread.join();
+            }
+        }
+    }
+
+    /// True if the current thread is one of this runtime's workers.
+    pub(crate) fn is_own_worker_thread(&self) -> bool {
+        context::worker_index(self).is_some()
     }
 
     /// Registers `waker` to be woken when the runtime shuts down because of an unhandled
@@ -216,6 +264,7 @@ impl Shared {
             metrics.parks += counters::read(&c.parks);
             metrics.reactor_wakeups += counters::read(&c.reactor_wakeups);
             metrics.overflows += counters::read(&c.overflows);
+            metrics.blocked_worker_events = self.blocked_events.load(Relaxed);
             let depth = remote.queue.len() + usize::from(remote.next.is_occupied());
             metrics.local_queue_depths.push(depth);
         }

@@ -43,15 +43,16 @@ impl Parker {
     }
 
     /// Sleeps until `unpark`, or until the reactor (if this worker gets it) has events.
+    /// Returns how many resources the reactor made ready meanwhile.
     /// `SeqCst` on the state: see the module doc; the ordering against the idle counts is
     /// what rules out a lost wake-up between `Idle` and here.
-    pub(crate) fn park(&self, driver: &Mutex<Driver>, reactor: &ReactorHandle) {
+    pub(crate) fn park(&self, driver: &Mutex<Driver>, reactor: &ReactorHandle) -> usize {
         if self
             .state
             .compare_exchange(NOTIFIED, EMPTY, SeqCst, SeqCst)
             .is_ok()
         {
-            return;
+            return 0;
         }
         if let Ok(mut driver) = driver.try_lock() {
             if self
@@ -60,11 +61,11 @@ impl Parker {
                 .is_err()
             {
                 self.state.swap(EMPTY, SeqCst);
-                return;
+                return 0;
             }
-            driver.turn(reactor, None);
+            let ready = driver.turn(reactor, None);
             self.state.swap(EMPTY, SeqCst);
-            return;
+            return ready;
         }
         let mut guard = lock(&self.mutex);
         if self
@@ -73,7 +74,7 @@ impl Parker {
             .is_err()
         {
             self.state.swap(EMPTY, SeqCst);
-            return;
+            return 0;
         }
         loop {
             guard = self.condvar.wait(guard).unwrap_or_else(|e| e.into_inner());
@@ -82,7 +83,7 @@ impl Parker {
                 .compare_exchange(NOTIFIED, EMPTY, SeqCst, SeqCst)
                 .is_ok()
             {
-                return;
+                return 0;
             }
         }
     }

@@ -28,6 +28,7 @@ type Task = Notified<Arc<Shared>>;
 /// The thread-owned half of a worker.
 struct Worker {
     shared: Arc<Shared>,
+    epoch: u64,
     index: usize,
     tick: u32,
     is_searching: bool,
@@ -35,10 +36,20 @@ struct Worker {
     rng: u64,
 }
 
-/// Runs worker `index` of `shared` on the current thread until shutdown.
-pub(crate) fn run_worker(shared: Arc<Shared>, index: usize) {
+/// Runs worker `index` of `shared` on the current thread until shutdown, or until the
+/// monitor hands the slot to another thread (`epoch` is the slot's owner generation).
+pub(crate) fn run_worker(shared: Arc<Shared>, index: usize, epoch: u64) {
     let _context = context::enter(&shared, index);
+    if epoch > 0 {
+        // A replacement: the stuck thread's poll counts as finished for the monitor.
+        let counters = &shared.workers[index].counters;
+        counters::bump(
+            &counters.polls_done,
+            counters::read(&counters.polls) - counters::read(&counters.polls_done),
+        );
+    }
     let mut worker = Worker {
+        epoch,
         rng: 0x9E37_79B9_7F4A_7C15 ^ (index as u64 + 1).wrapping_mul(0xA076_1D64_78BD_642F),
         shared,
         index,
@@ -56,7 +67,7 @@ impl Worker {
     }
 
     fn run(&mut self) {
-        while !self.shared.is_shutdown() {
+        while !self.shared.is_shutdown() && !self.lost_slot() {
             self.tick = self.tick.wrapping_add(1);
             if self.tick % FAIRNESS_INTERVAL == 0 {
                 self.maintenance();
@@ -70,7 +81,7 @@ impl Worker {
             }
             self.park();
         }
-        if self.is_searching {
+        if self.is_searching && !self.lost_slot() {
             self.is_searching = false;
             self.shared.idle.transition_worker_from_searching();
         }
@@ -209,8 +220,20 @@ impl Worker {
                 self.shared.notify_parked();
             }
         }
-        counters::bump(&self.remote().counters.polls, 1);
+        let remote = &self.shared.workers[self.index];
+        remote.running.record(&task);
+        counters::bump(&remote.counters.polls, 1);
         coop::with_budget(|| task.run());
+        if !self.lost_slot() {
+            counters::bump(&remote.counters.polls_done, 1);
+        }
+    }
+
+    /// True once the monitor gave this worker's slot to another thread (this one was stuck
+    /// in a poll): the thread must retire without touching the slot again. `Relaxed`: a
+    /// late answer only delays the retirement by one task.
+    fn lost_slot(&self) -> bool {
+        self.remote().epoch.load(std::sync::atomic::Ordering::Relaxed) != self.epoch
     }
 
     /// Turns the reactor if no other worker is parked in it; returns how many resources
@@ -239,8 +262,12 @@ impl Worker {
             return;
         }
         counters::bump(&self.remote().counters.parks, 1);
-        self.remote().parker.park(&shared.driver, &shared.reactor);
+        let ready = self.remote().parker.park(&shared.driver, &shared.reactor);
+        counters::bump(&self.remote().counters.reactor_wakeups, ready as u64);
         task::refresh_clock();
+        if let Some(monitor) = &shared.monitor {
+            monitor.wake();
+        }
         // Woken by a notifier, the worker was counted as searching; on its own, it was not.
         self.is_searching = !shared.idle.unpark_worker_by_id(self.index);
     }

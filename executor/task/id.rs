@@ -25,6 +25,11 @@ impl Id {
         Id(NonZeroU64::new(n).expect("task ids exhausted"))
     }
 
+    /// The id of a number from `as_u64`, or `None` for 0 (no task).
+    pub(crate) fn from_u64(n: u64) -> Option<Id> {
+        NonZeroU64::new(n).map(Id)
+    }
+
     /// The id as a number, e.g. for the registry's shard choice.
     pub(crate) fn as_u64(self) -> u64 {
         self.0.get()

@@ -26,6 +26,7 @@ mod info;
 mod join_handle;
 mod raw;
 mod registry;
+mod running;
 mod slot;
 mod state;
 mod waker;
@@ -39,6 +40,7 @@ pub use join_handle::JoinHandle;
 pub(crate) use age::refresh as refresh_clock;
 pub(crate) use raw::{Notified, Task};
 pub(crate) use registry::Registry;
+pub(crate) use running::RunningCell;
 pub(crate) use slot::Slot;
 
 use std::future::Future;

@@ -162,7 +162,6 @@ impl<S: Schedule> Notified<S> {
         unsafe { (raw.header().vtable.poll)(raw.ptr) }
     }
 
-    #[cfg(test)]
     pub(crate) fn header(&self) -> &Header {
         self.0.header()
     }
