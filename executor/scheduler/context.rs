@@ -2,14 +2,17 @@
 //!
 //! Set once when a worker thread starts. Wakes and spawns read it to choose between the
 //! worker's own `next` slot (same runtime, on a worker) and the global injector (anything
-//! else). It holds the scheduler's address, compared and never dereferenced, and the
-//! worker's index, so reading it costs one thread-local load.
+//! else). It holds the scheduler's address, compared and never dereferenced, the worker's
+//! index and the slot's epoch when the thread took it: a thread whose slot the monitor gave
+//! away (it was stuck in a poll) no longer counts as that worker, so what it wakes on its
+//! way out goes to the injector rather than to a slot whose new owner may be asleep.
 
 use super::Shared;
 use std::cell::Cell;
+use std::sync::atomic::Ordering::Relaxed;
 
 thread_local! {
-    static WORKER: Cell<Option<(usize, usize)>> = const { Cell::new(None) };
+    static WORKER: Cell<Option<(usize, usize, u64)>> = const { Cell::new(None) };
 }
 
 fn address(shared: &Shared) -> usize {
@@ -19,7 +22,13 @@ fn address(shared: &Shared) -> usize {
 /// The index of the current thread's worker if it belongs to `shared`.
 pub(crate) fn worker_index(shared: &Shared) -> Option<usize> {
     match WORKER.with(Cell::get) {
-        Some((addr, index)) if addr == address(shared) => Some(index),
+        // `Relaxed`: the epoch only changes while this very thread is stuck in a poll, and
+        // the monitor's later moves of the slot's queue go through the queue's own atomics.
+        Some((addr, index, epoch))
+            if addr == address(shared) && shared.workers[index].epoch.load(Relaxed) == epoch =>
+        {
+            Some(index)
+        }
         _ => None,
     }
 }
@@ -29,16 +38,17 @@ pub(crate) fn is_worker_thread() -> bool {
     WORKER.with(Cell::get).is_some()
 }
 
-/// Marks the current thread as worker `index` of `shared` until the guard drops.
-pub(crate) fn enter(shared: &Shared, index: usize) -> ExitGuard {
-    let prev = WORKER.with(|w| w.replace(Some((address(shared), index))));
+/// Marks the current thread as worker `index` of `shared`, owner `epoch` of the slot, until
+/// the guard drops.
+pub(crate) fn enter(shared: &Shared, index: usize, epoch: u64) -> ExitGuard {
+    let prev = WORKER.with(|w| w.replace(Some((address(shared), index, epoch))));
     ExitGuard { prev }
 }
 
 /// Restores the previous worker context on drop.
 #[derive(Debug)]
 pub(crate) struct ExitGuard {
-    prev: Option<(usize, usize)>,
+    prev: Option<(usize, usize, u64)>,
 }
 
 impl Drop for ExitGuard {

@@ -39,7 +39,7 @@ struct Worker {
 /// Runs worker `index` of `shared` on the current thread until shutdown, or until the
 /// monitor hands the slot to another thread (`epoch` is the slot's owner generation).
 pub(crate) fn run_worker(shared: Arc<Shared>, index: usize, epoch: u64) {
-    let _context = context::enter(&shared, index);
+    let _context = context::enter(&shared, index, epoch);
     if epoch > 0 {
         // A replacement: the stuck thread's poll counts as finished for the monitor.
         let counters = &shared.workers[index].counters;

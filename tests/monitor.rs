@@ -1,0 +1,176 @@
+//! Seeing inside: metrics, task dumps, and the monitor that keeps a runtime moving when a
+//! task blocks its worker. The timing bounds are the ones the design asks for: with the
+//! default 100 ms threshold, a 10 ms interval never waits more than threshold + 50 ms, and
+//! 1,000 tasks queued behind a blocker finish within threshold + 100 ms.
+
+use goro::task::TaskState;
+use goro::{BlockedWorker, Builder, Runtime};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const THRESHOLD: Duration = Duration::from_millis(100);
+const BLOCK: Duration = Duration::from_secs(2);
+
+/// A runtime whose monitor records its reports.
+fn watched(workers: usize, threshold: Option<Duration>) -> (Runtime, Arc<Mutex<Vec<BlockedWorker>>>) {
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let sink = events.clone();
+    let runtime = Builder::new()
+        .worker_threads(workers)
+        .blocking_threshold(threshold)
+        .on_blocked_worker(move |event| sink.lock().unwrap().push(event.clone()))
+        .build()
+        .unwrap();
+    (runtime, events)
+}
+
+/// Ticks a 10 ms interval for `run_for` and returns the largest gap between two ticks.
+async fn largest_tick_gap(run_for: Duration) -> Duration {
+    let mut ticks = goro::time::interval(Duration::from_millis(10));
+    let start = Instant::now();
+    let mut last = Instant::now();
+    let mut largest = Duration::ZERO;
+    while start.elapsed() < run_for {
+        ticks.tick().await;
+        largest = largest.max(last.elapsed());
+        last = Instant::now();
+    }
+    largest
+}
+
+#[track_caller]
+fn blocker() -> goro::JoinHandle<()> {
+    goro::spawn(async { std::thread::sleep(BLOCK) })
+}
+
+#[test]
+fn a_blocked_worker_does_not_stop_an_interval_on_one_worker() {
+    let (runtime, events) = watched(1, Some(THRESHOLD));
+    let (gap, blocker_line) = runtime.block_on(async {
+        let ticker = goro::spawn(largest_tick_gap(BLOCK + Duration::from_millis(300)));
+        goro::time::sleep(Duration::from_millis(50)).await;
+        let line = line!() + 1;
+        let blocked = blocker();
+        blocked.await.unwrap();
+        (ticker.await.unwrap(), line)
+    });
+    assert!(gap <= THRESHOLD + Duration::from_millis(50), "largest gap {gap:?}");
+    let events = events.lock().unwrap();
+    assert_eq!(events.len(), 1, "{events:?}");
+    let location = events[0].location.unwrap();
+    assert!(location.file().ends_with("monitor.rs"));
+    assert_eq!(location.line(), blocker_line);
+    assert!(events[0].blocked_for >= THRESHOLD);
+    assert_eq!(runtime.metrics().blocked_worker_events, 1);
+}
+
+#[test]
+fn tasks_queued_behind_a_blocker_finish_quickly_on_two_workers() {
+    let (runtime, events) = watched(2, Some(THRESHOLD));
+    let took = runtime
+        .block_on(runtime.spawn(async {
+        let blocked = blocker();
+        let mut set = goro::JoinSet::new();
+        for _ in 0..1_000 {
+            set.spawn(goro::yield_now());
+        }
+        let start = Instant::now();
+        set.join_all().await;
+        let took = start.elapsed();
+        blocked.await.unwrap();
+        took
+    }))
+        .unwrap();
+    assert!(took <= THRESHOLD + Duration::from_millis(100), "{took:?}");
+    assert!(events.lock().unwrap().len() <= 1);
+}
+
+#[test]
+fn no_threshold_turns_the_monitor_off() {
+    let (runtime, events) = watched(1, None);
+    let gap = runtime.block_on(async {
+        let ticker = goro::spawn(largest_tick_gap(Duration::from_millis(900)));
+        goro::time::sleep(Duration::from_millis(50)).await;
+        goro::spawn(async { std::thread::sleep(Duration::from_millis(500)) })
+            .await
+            .unwrap();
+        ticker.await.unwrap()
+    });
+    assert!(gap >= Duration::from_millis(400), "the interval kept ticking: {gap:?}");
+    assert!(events.lock().unwrap().is_empty());
+    assert_eq!(runtime.metrics().blocked_worker_events, 0);
+}
+
+/// What goro's monitor fixes: tokio's multi-thread runtime with one worker stops every
+/// other task while one task blocks.
+#[test]
+fn tokio_with_one_worker_stalls_behind_a_blocking_task() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_time()
+        .build()
+        .unwrap();
+    let gap = runtime.block_on(async {
+        let ticker = tokio::spawn(async {
+            let mut ticks = tokio::time::interval(Duration::from_millis(10));
+            let start = Instant::now();
+            let mut last = Instant::now();
+            let mut largest = Duration::ZERO;
+            while start.elapsed() < Duration::from_millis(900) {
+                ticks.tick().await;
+                largest = largest.max(last.elapsed());
+                last = Instant::now();
+            }
+            largest
+        });
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        tokio::spawn(async { std::thread::sleep(Duration::from_millis(500)) })
+            .await
+            .unwrap();
+        ticker.await.unwrap()
+    });
+    assert!(gap >= Duration::from_millis(400), "tokio kept ticking: {gap:?}");
+}
+
+#[goro::test]
+async fn metrics_count_spawns_polls_and_steals() {
+    let before = goro::Handle::current().metrics();
+    let mut set = goro::JoinSet::new();
+    for _ in 0..1_000 {
+        set.spawn(async {
+            let start = Instant::now();
+            while start.elapsed() < Duration::from_micros(50) {
+                std::hint::spin_loop();
+            }
+        });
+    }
+    set.join_all().await;
+    let after = goro::Handle::current().metrics();
+    assert_eq!(after.workers, 2);
+    assert_eq!(after.spawned_tasks - before.spawned_tasks, 1_000);
+    assert!(after.polls - before.polls >= 1_000);
+    assert!(after.steals > before.steals, "{after:?}");
+    assert_eq!(after.local_queue_depths.len(), 2);
+}
+
+#[goro::test]
+async fn the_dump_lists_a_pending_task_until_it_completes() {
+    let (tx, rx) = futures::channel::oneshot::channel::<()>();
+    let line = line!() + 1;
+    let waiting = goro::spawn(async move { rx.await.unwrap() });
+    let id = waiting.id();
+    let info = loop {
+        let dump = goro::Handle::current().dump();
+        let info = dump.into_iter().find(|t| t.id == id).expect("the task is live");
+        if info.polls > 0 {
+            break info;
+        }
+        goro::yield_now().await;
+    };
+    assert_eq!(info.state, TaskState::Idle);
+    assert!(info.location.file().ends_with("monitor.rs"));
+    assert_eq!(info.location.line(), line);
+    tx.send(()).unwrap();
+    waiting.await.unwrap();
+    assert!(goro::Handle::current().dump().iter().all(|t| t.id != id));
+}
