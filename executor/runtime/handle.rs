@@ -72,8 +72,7 @@ impl Handle {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        self.scheduler
-            .spawn(future, std::panic::Location::caller())
+        Shared::spawn(&self.scheduler, future, std::panic::Location::caller())
     }
 
     /// Runs a blocking closure on the runtime's blocking pool; see

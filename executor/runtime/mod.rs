@@ -16,6 +16,7 @@ pub use yield_now::yield_now;
 
 pub(crate) use context::{current_reactor, enter, with_current, NO_RUNTIME};
 
+use crate::scheduler::Shared;
 use crate::task::JoinHandle;
 use std::future::Future;
 
@@ -43,7 +44,7 @@ where
 {
     let location = std::panic::Location::caller();
     with_current(|handle| match handle {
-        Some(handle) => handle.scheduler.spawn(future, location),
+        Some(handle) => Shared::spawn(&handle.scheduler, future, location),
         None => panic!("goro::spawn: {NO_RUNTIME} (or use Handle::spawn)"),
     })
 }

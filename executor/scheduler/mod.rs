@@ -145,7 +145,7 @@ impl Shared {
 
     /// Spawns `future` as a new task.
     pub(crate) fn spawn<F>(
-        self: &Arc<Self>,
+        this: &Arc<Shared>,
         future: F,
         location: &'static Location<'static>,
     ) -> JoinHandle<F::Output>
@@ -153,9 +153,9 @@ impl Shared {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let (task, notified, join) = task::new(future, self.clone(), Id::next(), location);
-        if let Some(notified) = self.registry.bind(task, notified) {
-            self.schedule(notified);
+        let (task, notified, join) = task::new(future, this.clone(), Id::next(), location);
+        if let Some(notified) = this.registry.bind(task, notified) {
+            this.schedule(notified);
         }
         join
     }
