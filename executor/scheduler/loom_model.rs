@@ -26,6 +26,8 @@ fn worker(
         }
         let searching = idle.transition_worker_to_searching();
         let last = idle.transition_worker_to_parked(0, searching);
+        // As in `Shared::has_pending_work`.
+        crate::loom::fence(SeqCst);
         if last && work.load(SeqCst) > 0 && idle.worker_to_notify().is_some() {
             parker.unpark(reactor);
         }
@@ -50,7 +52,7 @@ fn a_push_racing_a_park_always_wakes_the_worker() {
                 (idle.clone(), parker.clone(), work.clone(), reactor.clone());
             thread::spawn(move || {
                 work.store(1, SeqCst);
-                std::sync::atomic::fence(SeqCst);
+                crate::loom::fence(SeqCst);
                 if idle.worker_to_notify().is_some() {
                     parker.unpark(&reactor);
                 }

@@ -315,14 +315,18 @@ impl Shared {
     /// `SeqCst` update of the counts comes before its re-check of the queues. Without it the
     /// push and the count change could each miss the other (a store-load reordering).
     fn notify_parked(&self) {
-        std::sync::atomic::fence(SeqCst);
+        crate::loom::fence(SeqCst);
         if let Some(index) = self.idle.worker_to_notify() {
             self.workers[index].parker.unpark(&self.reactor);
         }
     }
 
     /// True if any queue or slot holds a task (a snapshot, for the last searcher's re-check).
+    /// The `SeqCst` fence pairs with the one in `notify_parked`: the parking worker's count
+    /// update, then this fence, then the queue reads; the pusher's push, then its fence, then
+    /// its read of the counts. With a fence on each side, one of them sees the other.
     fn has_pending_work(&self) -> bool {
+        crate::loom::fence(SeqCst);
         !self.injector.is_empty()
             || self
                 .workers
