@@ -9,7 +9,9 @@
 //!    time for more; if none comes it exits.
 //! 3. Shutdown: queued tasks are cancelled (their closures dropped, never run), idle threads
 //!    are woken to exit, and the caller waits (optionally bounded) for busy threads to finish
-//!    their closure and exit.
+//!    their closure and exit, then joins them. A shutdown that runs on one of the pool's own
+//!    threads (a runtime dropped inside `spawn_blocking`) does not wait for itself. Threads
+//!    still busy when a bounded wait ends are left to finish on their own.
 //!
 //! Blocking tasks are not in the runtime's registry: they cannot be cancelled once running,
 //! so shutdown waits for them here instead.
@@ -56,6 +58,13 @@ struct State {
     /// Wake-ups sent to idle threads and not yet taken.
     notified: usize,
     shutdown: bool,
+    /// Threads started and not yet joined (those that exited are joined at the next start).
+    handles: Vec<std::thread::JoinHandle<()>>,
+}
+
+thread_local! {
+    /// The pool (its address) whose thread this is, if any.
+    static POOL: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
 impl BlockingPool {
@@ -74,6 +83,7 @@ impl BlockingPool {
                         idle: 0,
                         notified: 0,
                         shutdown: false,
+                        handles: Vec::new(),
                     }),
                     work: Condvar::new(),
                     exited: Condvar::new(),
@@ -102,16 +112,16 @@ impl BlockingPool {
         for task in queued {
             task.shutdown();
         }
+        let own = usize::from(POOL.with(|pool| pool.get()) == inner.address());
         let deadline = timeout.map(|t| Instant::now() + t);
         let mut state = lock(&inner.state);
-        while state.threads > 0 {
+        let mut timed_out = false;
+        while state.threads > own && !timed_out {
             state = match deadline {
                 None => inner.exited.wait(state).unwrap_or_else(|e| e.into_inner()),
                 Some(deadline) => {
                     let left = deadline.saturating_duration_since(Instant::now());
-                    if left.is_zero() {
-                        return;
-                    }
+                    timed_out = left.is_zero();
                     inner
                         .exited
                         .wait_timeout(state, left)
@@ -119,6 +129,15 @@ impl BlockingPool {
                         .0
                 }
             };
+        }
+        let handles = std::mem::take(&mut state.handles);
+        drop(state);
+        let me = std::thread::current().id();
+        for handle in handles {
+            if handle.thread().id() != me && (!timed_out || handle.is_finished()) {
+                // A closure's panic was caught by its task; the thread itself does not panic.
+                let _ = handle.join();
+            }
         }
     }
 }
@@ -164,14 +183,28 @@ impl Spawner {
         let spawner = self.clone();
         let handle = handle.clone();
         let started = builder.spawn(move || {
+            POOL.with(|pool| pool.set(spawner.inner.address()));
             let _enter = crate::runtime::enter(handle);
             spawner.run_thread();
         });
-        if let Err(err) = started {
-            let mut state = lock(&self.inner.state);
-            state.threads -= 1;
-            if state.threads == 0 {
-                panic!("goro: the blocking pool cannot start a thread: {err}");
+        let mut state = lock(&self.inner.state);
+        match started {
+            Ok(thread) => {
+                let (exited, running): (Vec<_>, Vec<_>) = std::mem::take(&mut state.handles)
+                    .into_iter()
+                    .partition(|h| h.is_finished());
+                state.handles = running;
+                state.handles.push(thread);
+                drop(state);
+                for handle in exited {
+                    let _ = handle.join();
+                }
+            }
+            Err(err) => {
+                state.threads -= 1;
+                if state.threads == 0 {
+                    panic!("goro: the blocking pool cannot start a thread: {err}");
+                }
             }
         }
     }
@@ -232,6 +265,13 @@ impl Schedule for Spawner {
 
     fn release(&self, _task: &Task<Self>) -> Option<Task<Self>> {
         None
+    }
+}
+
+impl Inner {
+    /// The pool's identity for the thread-local `POOL`.
+    fn address(&self) -> usize {
+        self as *const Inner as usize
     }
 }
 

@@ -9,7 +9,8 @@
 //! `ERROR`) plus `SHUTDOWN` (the runtime is gone); the bits from `TICK_SHIFT` up count the
 //! events delivered. `poll_ready` returns the tick it saw, and `clear_readiness` clears only
 //! if no event came since: an edge that arrives between the `WouldBlock` and the clear is not
-//! lost. Closed flags are never cleared: a closed half stays closed.
+//! lost. Closed flags are never cleared: a closed half stays closed. `ERROR` is cleared with
+//! the rest: the operation that met `WouldBlock` has already consumed the socket's error.
 //!
 //! ## The table
 //! A slab of `Arc<ScheduledIo>` behind a mutex; a source's mio token is its slab index with
@@ -122,7 +123,10 @@ impl ScheduledIo {
     }
 
     fn clear_readiness(&self, event: ReadyEvent) {
-        let clear = event.ready & (READABLE | WRITABLE);
+        // `ERROR` too: an operation that met `WouldBlock` found no pending socket error (it
+        // would have answered it), and a kept flag would make every later wait ready at
+        // once, a busy loop (a connected UDP socket after an ICMP "port unreachable").
+        let clear = event.ready & (READABLE | WRITABLE | ERROR);
         let _ = self.readiness.fetch_update(AcqRel, Acquire, |word| {
             (word >> TICK_SHIFT == event.tick).then_some(word & !clear)
         });

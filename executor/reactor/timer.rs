@@ -6,9 +6,11 @@
 //! its tick and due timers are found by rounding the clock down, so a timer never fires
 //! before its deadline and fires at most about a millisecond after it (plus scheduling).
 //!
-//! The clock is `Instant::now()`, unless the runtime's time is paused (for tests): then it
-//! stands still at `paused_at`, moves only by `advance`, and jumps to the next deadline when
-//! every worker is idle (`advance_paused_to_next`).
+//! The clock is `Instant::now()`, unless the runtime's time was paused (for tests): then it
+//! stands still, on a whole tick so that `advance(d)` fires a timer due exactly `d` later,
+//! moves only by `advance`, and jumps to the next deadline when every worker is idle
+//! (`advance_paused_to_next`). After `resume` it runs again at real speed from where it
+//! stood (`Clock::Shifted`), so it never goes back and no timer fires early.
 //!
 //! ## Waking the parked driver
 //! The driver sleeps in `mio::Poll::poll` until the earliest deadline it saw. A timer
@@ -31,18 +33,39 @@ const NOT_PARKED: u64 = 0;
 pub(crate) struct Timers {
     origin: Instant,
     state: Mutex<State>,
-    /// Mirrors `state.paused_at.is_some()` so that reading the clock costs no lock when time
-    /// runs. `Acquire`/`Release` pair the flag with the `paused_at` written under the lock.
-    paused: AtomicBool,
+    /// True unless the clock is `Clock::Real`, so that reading a real clock costs no lock.
+    /// `Acquire`/`Release` pair the flag with the clock written under the lock.
+    virtual_clock: AtomicBool,
     /// Set by `shutdown`: no timer may be inserted any more.
     closed: AtomicBool,
 }
 
 struct State {
     wheel: Wheel,
-    paused_at: Option<Instant>,
+    clock: Clock,
     parked_until: u64,
     fired: Vec<Waker>,
+}
+
+/// Where the runtime's time comes from.
+#[derive(Clone, Copy)]
+enum Clock {
+    /// `Instant::now()`.
+    Real,
+    /// Stopped at this instant.
+    Paused(Instant),
+    /// Running at real speed from `at`, which it showed at the real instant `since`.
+    Shifted { at: Instant, since: Instant },
+}
+
+impl Clock {
+    fn now(self) -> Instant {
+        match self {
+            Clock::Real => Instant::now(),
+            Clock::Paused(at) => at,
+            Clock::Shifted { at, since } => at + since.elapsed(),
+        }
+    }
 }
 
 impl State {
@@ -63,21 +86,19 @@ impl Timers {
             origin: Instant::now(),
             state: Mutex::new(State {
                 wheel: Wheel::new(),
-                paused_at: None,
+                clock: Clock::Real,
                 parked_until: NOT_PARKED,
                 fired: Vec::new(),
             }),
-            paused: AtomicBool::new(false),
+            virtual_clock: AtomicBool::new(false),
             closed: AtomicBool::new(false),
         }
     }
 
     /// The runtime's clock (see the module doc).
     pub(crate) fn now(&self) -> Instant {
-        if self.paused.load(Acquire) {
-            if let Some(at) = lock(&self.state).paused_at {
-                return at;
-            }
+        if self.virtual_clock.load(Acquire) {
+            return lock(&self.state).clock.now();
         }
         Instant::now()
     }
@@ -105,12 +126,13 @@ impl Timers {
     /// deadline for `insert` (see the module doc).
     pub(crate) fn until_next(&self) -> Option<Duration> {
         let mut state = lock(&self.state);
-        let next = match state.paused_at {
-            Some(_) => None,
-            None => state.wheel.next_expiration(),
+        let next = match state.clock {
+            Clock::Paused(_) => None,
+            _ => state.wheel.next_expiration(),
         };
         state.parked_until = next.unwrap_or(u64::MAX);
-        next.map(|tick| self.instant_of(tick).saturating_duration_since(Instant::now()))
+        let now = state.clock.now();
+        next.map(|tick| self.instant_of(tick).saturating_duration_since(now))
     }
 
     /// Fires every timer due by the clock; returns how many. Called by the driver after each
@@ -118,7 +140,7 @@ impl Timers {
     pub(crate) fn fire_due(&self) -> usize {
         let mut state = lock(&self.state);
         state.parked_until = NOT_PARKED;
-        let now = self.tick_floor(state.paused_at.unwrap_or_else(Instant::now));
+        let now = self.tick_floor(state.clock.now());
         self.fire_locked(state, now)
     }
 
@@ -139,35 +161,41 @@ impl Timers {
         count
     }
 
-    /// Stops the clock at its current reading.
+    /// Stops the clock at its current reading, rounded up to a whole tick.
     pub(crate) fn pause(&self) {
         let mut state = lock(&self.state);
-        if state.paused_at.is_none() {
-            state.paused_at = Some(Instant::now());
-            self.paused.store(true, Release);
+        if let Clock::Paused(_) = state.clock {
+            return;
         }
+        let at = self.instant_of(self.tick_ceil(state.clock.now()));
+        state.clock = Clock::Paused(at);
+        self.virtual_clock.store(true, Release);
     }
 
-    /// Lets the clock run again from real time.
+    /// Lets a paused clock run again at real speed from where it stands.
     pub(crate) fn resume(&self) {
         let mut state = lock(&self.state);
-        state.paused_at = None;
-        self.paused.store(false, Release);
+        if let Clock::Paused(at) = state.clock {
+            state.clock = Clock::Shifted {
+                at,
+                since: Instant::now(),
+            };
+        }
     }
 
     /// True while the clock is paused.
     pub(crate) fn is_paused(&self) -> bool {
-        self.paused.load(Acquire)
+        self.virtual_clock.load(Acquire) && matches!(lock(&self.state).clock, Clock::Paused(_))
     }
 
     /// Moves a paused clock forward by `by` and fires what came due. False if not paused.
     pub(crate) fn advance(&self, by: Duration) -> bool {
         let mut state = lock(&self.state);
-        let Some(at) = state.paused_at else {
+        let Clock::Paused(at) = state.clock else {
             return false;
         };
         let to = at + by;
-        state.paused_at = Some(to);
+        state.clock = Clock::Paused(to);
         let tick = self.tick_floor(to);
         self.fire_locked(state, tick);
         true
@@ -177,11 +205,10 @@ impl Timers {
     /// it. False if the clock runs or no timer is pending.
     pub(crate) fn advance_paused_to_next(&self) -> bool {
         let mut state = lock(&self.state);
-        let (Some(at), Some(next)) = (state.paused_at, state.wheel.next_expiration()) else {
+        let (Clock::Paused(at), Some(next)) = (state.clock, state.wheel.next_expiration()) else {
             return false;
         };
-        let to = self.instant_of(next).max(at);
-        state.paused_at = Some(to);
+        state.clock = Clock::Paused(self.instant_of(next).max(at));
         self.fire_locked(state, next);
         true
     }
@@ -251,9 +278,21 @@ impl TimerHandle {
             Some(key) => {
                 let mut state = lock(&timers.state);
                 if state.wheel.is_fired(key) {
-                    state.wheel.cancel(key);
-                    self.key = None;
-                    return Poll::Ready(());
+                    // Fired, yet the clock is short of the deadline: the wheel ran ahead of
+                    // a clock that was paused and resumed. Wait for the real deadline.
+                    let tick = timers.tick_ceil(deadline);
+                    if !state.wheel.reset(key, tick) {
+                        drop(state);
+                        self.key = None;
+                        return self.poll_elapsed(deadline, cx);
+                    }
+                    let wake = state.note_deadline(tick);
+                    state.wheel.set_waker(key, cx.waker());
+                    drop(state);
+                    if wake {
+                        self.reactor.wake();
+                    }
+                    return Poll::Pending;
                 }
                 state.wheel.set_waker(key, cx.waker());
             }

@@ -145,13 +145,13 @@ impl Runtime {
             return;
         }
         let scheduler = &self.handle.scheduler;
-        scheduler.begin_shutdown();
         if scheduler.is_own_worker_thread() {
             panic!(
                 "goro: a Runtime was dropped inside one of its own tasks; a runtime can only \
                  shut down from outside its worker threads"
             );
         }
+        scheduler.begin_shutdown();
         if let Some(monitor) = self.monitor.take() {
             let _ = monitor.join();
         }

@@ -83,6 +83,8 @@ pub(crate) struct Shared {
     driver: Mutex<reactor::Driver>,
     reactor: reactor::Handle,
     shutdown: AtomicBool,
+    /// Set by `close`: the queues are being (or were) dropped; see `push_remote`.
+    closed: AtomicBool,
     on_unhandled_panic: UnhandledPanic,
     panicked: AtomicBool,
     shutdown_waiters: Mutex<Vec<Waker>>,
@@ -134,6 +136,7 @@ impl Shared {
             driver: Mutex::new(driver),
             reactor,
             shutdown: AtomicBool::new(false),
+            closed: AtomicBool::new(false),
             on_unhandled_panic,
             panicked: AtomicBool::new(false),
             shutdown_waiters: Mutex::new(Vec::new()),
@@ -237,6 +240,8 @@ impl Shared {
 
     /// Step 2 of shutdown (module doc); the workers must have stopped.
     pub(crate) fn close(&self) {
+        self.closed.store(true, SeqCst);
+        crate::loom::fence(SeqCst);
         self.registry.close_and_shutdown_all();
         for remote in self.workers.iter() {
             drop(remote.next.take());
@@ -304,10 +309,18 @@ impl Shared {
         counters::bump(&remote.counters.overflows, moved);
     }
 
-    /// From outside the runtime (or another runtime's worker): the injector.
+    /// From outside the runtime (or another runtime's worker): the injector. A push that
+    /// races with `close` (a spawn or wake from another thread during shutdown) drops what it
+    /// finds: nobody will run it, and a queue entry left behind would keep the task, and
+    /// through it this scheduler, alive forever. The fences (`notify_parked`'s and
+    /// `close`'s) make sure that either the push lands before `close` drains, or this sees
+    /// `closed`.
     fn push_remote(&self, task: Notified<Arc<Shared>>) {
         self.injector.push(task);
         self.notify_parked();
+        if self.closed.load(SeqCst) {
+            while self.injector.pop().is_some() {}
+        }
     }
 
     /// Wakes a parked worker if new work needs one (see `idle.rs`). The `SeqCst` fence

@@ -258,7 +258,9 @@ impl Worker {
             shared.notify_parked();
         }
         if self.advance_paused_clock() {
-            shared.idle.unpark_worker_by_id(self.index);
+            // Waking the timers' tasks may have notified this very worker (counting it as
+            // searching) rather than leaving it on the sleepers' list.
+            self.is_searching = !shared.idle.unpark_worker_by_id(self.index);
             return;
         }
         counters::bump(&self.remote().counters.parks, 1);

@@ -9,7 +9,30 @@ pub(crate) enum Failure {
     /// Aborted, or cancelled by the runtime's shutdown.
     Cancelled,
     /// The future panicked (in `poll` or in its destructor) with this payload.
-    Panic(Box<dyn Any + Send + 'static>),
+    Panic(Payload),
+}
+
+/// A panic payload that `JoinError` can share between threads.
+pub(crate) struct Payload(Box<dyn Any + Send + 'static>);
+
+// SAFETY: through a shared `&Payload` the value is only read by `message`, as `&str` or
+// `String` (both `Sync`) after a type check that reads nothing but the vtable; every other
+// use takes the payload by value. So sharing `&Payload` between threads never shares a
+// reference to a non-`Sync` value, which makes `JoinError` fit `Box<dyn Error + Send + Sync>`.
+unsafe impl Sync for Payload {}
+
+impl Payload {
+    pub(crate) fn new(payload: Box<dyn Any + Send + 'static>) -> Payload {
+        Payload(payload)
+    }
+
+    /// The panic message, when the payload is one (`panic!` with a literal or a format).
+    fn message(&self) -> Option<&str> {
+        self.0
+            .downcast_ref::<&'static str>()
+            .copied()
+            .or_else(|| self.0.downcast_ref::<String>().map(String::as_str))
+    }
 }
 
 /// The error a `JoinHandle` answers when its task was cancelled or panicked.
@@ -86,7 +109,7 @@ impl JoinError {
     /// ```
     pub fn try_into_panic(self) -> Result<Box<dyn Any + Send + 'static>, JoinError> {
         match self.failure {
-            Failure::Panic(payload) => Ok(payload),
+            Failure::Panic(payload) => Ok(payload.0),
             Failure::Cancelled => Err(self),
         }
     }
@@ -106,10 +129,7 @@ impl JoinError {
 
     fn panic_message(&self) -> Option<&str> {
         match &self.failure {
-            Failure::Panic(payload) => payload
-                .downcast_ref::<&'static str>()
-                .copied()
-                .or_else(|| payload.downcast_ref::<String>().map(String::as_str)),
+            Failure::Panic(payload) => payload.message(),
             Failure::Cancelled => None,
         }
     }

@@ -23,7 +23,7 @@
 //!    reference; the poller's and the registry's references are dropped in one step.
 
 use super::cell::{Cell, Stage};
-use super::error::Failure;
+use super::error::{Failure, Payload};
 use super::header::{Header, Vtable};
 use super::raw::{Notified, Task};
 use super::state::{ToIdle, ToRunning};
@@ -204,7 +204,7 @@ impl<F: Future, S: Schedule> Harness<F, S> {
                 Poll::Ready(())
             }
             Err(payload) => {
-                self.finish(Err(Failure::Panic(payload)));
+                self.finish(Err(Failure::Panic(Payload::new(payload))));
                 Poll::Ready(())
             }
         }
@@ -219,7 +219,7 @@ impl<F: Future, S: Schedule> Harness<F, S> {
             Ok(()) => result,
             Err(payload) => {
                 drop_quietly(result);
-                Err(Failure::Panic(payload))
+                Err(Failure::Panic(Payload::new(payload)))
             }
         };
         // SAFETY: as above; the stage is `Consumed`, so nothing is dropped here.

@@ -121,13 +121,21 @@ impl Sleep {
     }
 }
 
+impl Sleep {
+    /// Polls without the cooperative budget: for `Timeout`, whose inner future may have
+    /// spent the budget, and whose deadline must still be seen.
+    pub(crate) fn poll_unbudgeted(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        self.timer.poll_elapsed(self.deadline, cx)
+    }
+}
+
 impl Future for Sleep {
     type Output = ();
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = self.get_mut();
         let unit = ready!(coop::poll_proceed(cx));
-        ready!(this.timer.poll_elapsed(this.deadline, cx));
+        ready!(this.poll_unbudgeted(cx));
         unit.made_progress();
         Poll::Ready(())
     }

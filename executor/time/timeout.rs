@@ -56,7 +56,9 @@ impl<F: Future> Future for Timeout<F> {
         if let Poll::Ready(output) = this.future.poll(cx) {
             return Poll::Ready(Ok(output));
         }
-        Pin::new(this.sleep).poll(cx).map(|()| Err(Elapsed(())))
+        // Without the budget: the inner future may have spent it, and a timeout that
+        // waits for budget would never fire around a future that always spends it.
+        this.sleep.poll_unbudgeted(cx).map(|()| Err(Elapsed(())))
     }
 }
 

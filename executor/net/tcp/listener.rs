@@ -1,0 +1,174 @@
+//! `TcpListener`: a socket bound to an address that accepts connections.
+
+use super::TcpStream;
+use crate::net::addr;
+use crate::reactor::{self, Direction, IoSource};
+use crate::runtime::current_reactor;
+use std::fmt;
+use std::future::poll_fn;
+use std::io;
+use std::net::{SocketAddr, ToSocketAddrs};
+
+/// A TCP socket that listens for connections: Go's `net.Listen("tcp", addr)`.
+///
+/// Accepted streams are registered with the same runtime as the listener. Dropping the
+/// listener closes the socket: connections not yet accepted are refused (reset).
+///
+/// ```
+/// use goro::net::{TcpListener, TcpStream};
+///
+/// # fn main() -> std::io::Result<()> {
+/// goro::run(async {
+///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+///     let client = TcpStream::connect(listener.local_addr()?).await?;
+///     let (server, peer) = listener.accept().await?;
+///     assert_eq!(peer, client.local_addr()?);
+///     assert_eq!(server.peer_addr()?, client.local_addr()?);
+///     Ok(())
+/// })
+/// # }
+/// ```
+pub struct TcpListener {
+    io: IoSource<mio::net::TcpListener>,
+    /// The reactor accepted streams register with: the listener's own.
+    reactor: reactor::Handle,
+}
+
+impl TcpListener {
+    /// Binds a listener to `addr` (`SO_REUSEADDR` set, a backlog of 1024), trying each
+    /// address it resolves to in turn; the last error if none works, e.g. `AddrInUse`.
+    /// Port 0 asks the OS for a free port: read it back with [`local_addr`](Self::local_addr).
+    ///
+    /// ```
+    /// use goro::net::TcpListener;
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// goro::run(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     let taken = listener.local_addr()?;
+    ///     let err = TcpListener::bind(taken).await.unwrap_err();
+    ///     assert_eq!(err.kind(), std::io::ErrorKind::AddrInUse);
+    ///     Ok(())
+    /// })
+    /// # }
+    /// ```
+    pub async fn bind(addr: impl ToSocketAddrs) -> io::Result<TcpListener> {
+        let reactor = current_reactor()?;
+        addr::try_each(addr, |addr| {
+            TcpListener::register(mio::net::TcpListener::bind(addr)?, reactor.clone())
+        })
+    }
+
+    /// Waits for the next connection; returns it with the address of its peer.
+    ///
+    /// Errors are the OS's: `EMFILE` ("too many open files") and the like are worth a
+    /// pause and a retry, not an exit (see `examples/echo.rs`).
+    ///
+    /// ```
+    /// use futures::io::{AsyncReadExt, AsyncWriteExt};
+    /// use goro::net::{TcpListener, TcpStream};
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// goro::run(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     let addr = listener.local_addr()?;
+    ///     let client = goro::spawn(async move {
+    ///         let mut stream = TcpStream::connect(addr).await?;
+    ///         stream.write_all(b"hi").await
+    ///     });
+    ///     let (mut stream, _) = listener.accept().await?;
+    ///     let mut greeting = String::new();
+    ///     stream.read_to_string(&mut greeting).await?;
+    ///     assert_eq!(greeting, "hi");
+    ///     client.await.unwrap()
+    /// })
+    /// # }
+    /// ```
+    pub async fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
+        let (stream, peer) = poll_fn(|cx| {
+            self.io
+                .poll_io(cx, Direction::Read, |listener| listener.accept())
+        })
+        .await?;
+        Ok((TcpStream::from_mio(stream, self.reactor.clone())?, peer))
+    }
+
+    /// The address the listener is bound to (with the port the OS chose for port 0).
+    ///
+    /// ```
+    /// use goro::net::TcpListener;
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// goro::run(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     let addr = listener.local_addr()?;
+    ///     assert!(addr.ip().is_loopback());
+    ///     assert_ne!(addr.port(), 0);
+    ///     Ok(())
+    /// })
+    /// # }
+    /// ```
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.io.get_ref().local_addr()
+    }
+
+    /// Wraps a listener bound with `std` (or received from elsewhere), switching it to
+    /// nonblocking mode and registering it with the current runtime.
+    ///
+    /// # Errors
+    /// Outside a runtime, or if the socket cannot be registered.
+    ///
+    /// ```
+    /// use goro::net::TcpListener;
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// let std_listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// let addr = std_listener.local_addr()?;
+    /// goro::run(async {
+    ///     let listener = TcpListener::from_std(std_listener)?;
+    ///     assert_eq!(listener.local_addr()?, addr);
+    ///     Ok(())
+    /// })
+    /// # }
+    /// ```
+    pub fn from_std(listener: std::net::TcpListener) -> io::Result<TcpListener> {
+        listener.set_nonblocking(true)?;
+        let reactor = current_reactor()?;
+        TcpListener::register(mio::net::TcpListener::from_std(listener), reactor)
+    }
+
+    /// Deregisters the listener from the runtime and gives it back as a `std` listener, in
+    /// blocking mode: the inverse of [`from_std`](Self::from_std).
+    ///
+    /// ```
+    /// use goro::net::TcpListener;
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// let std_listener = goro::run(async {
+    ///     TcpListener::bind("127.0.0.1:0").await?.into_std()
+    /// })?;
+    /// let client = std::net::TcpStream::connect(std_listener.local_addr()?)?;
+    /// let (_server, peer) = std_listener.accept()?;
+    /// assert_eq!(peer, client.local_addr()?);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn into_std(self) -> io::Result<std::net::TcpListener> {
+        let listener = std::net::TcpListener::from(self.io.into_inner()?);
+        listener.set_nonblocking(false)?;
+        Ok(listener)
+    }
+
+    fn register(listener: mio::net::TcpListener, reactor: reactor::Handle) -> io::Result<Self> {
+        Ok(TcpListener {
+            io: IoSource::new(listener, reactor.clone())?,
+            reactor,
+        })
+    }
+}
+
+impl fmt::Debug for TcpListener {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.io.get_ref().fmt(f)
+    }
+}

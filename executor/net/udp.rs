@@ -1,0 +1,259 @@
+//! `UdpSocket`: datagrams, sent to and received from any address, or from one peer after
+//! `connect`.
+//!
+//! A datagram is sent whole or not at all, and a receive takes one datagram: if the buffer
+//! is shorter than the datagram, the rest is discarded (the OS's rule). Unlike a stream, a
+//! short receive says nothing about what else is queued, so every operation here runs until
+//! the OS answers `WouldBlock` before it forgets the socket's readiness.
+
+use crate::net::addr;
+use crate::reactor::{Direction, IoSource};
+use crate::runtime::current_reactor;
+use std::fmt;
+use std::future::poll_fn;
+use std::io;
+use std::net::{SocketAddr, ToSocketAddrs};
+
+/// A UDP socket: Go's `net.ListenUDP`/`net.DialUDP`.
+///
+/// All operations take `&self`: share the socket (e.g. in an `Arc`) between a task that
+/// receives and a task that sends. Not between several receivers, or several senders, at
+/// once: each direction wakes only the last task that waited on it (see the
+/// [module docs](crate::net#sharing-and-dropping)).
+///
+/// ```
+/// use goro::net::UdpSocket;
+///
+/// # fn main() -> std::io::Result<()> {
+/// goro::run(async {
+///     let a = UdpSocket::bind("127.0.0.1:0").await?;
+///     let b = UdpSocket::bind("127.0.0.1:0").await?;
+///     a.send_to(b"ping", b.local_addr()?).await?;
+///     let mut buf = [0; 16];
+///     let (n, from) = b.recv_from(&mut buf).await?;
+///     assert_eq!((&buf[..n], from), (&b"ping"[..], a.local_addr()?));
+///     Ok(())
+/// })
+/// # }
+/// ```
+pub struct UdpSocket {
+    io: IoSource<mio::net::UdpSocket>,
+}
+
+impl UdpSocket {
+    /// Binds a socket to `addr`, trying each address it resolves to in turn; the last error
+    /// if none works (e.g. `AddrInUse`). Port 0 asks the OS for a free port.
+    ///
+    /// ```
+    /// use goro::net::UdpSocket;
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// goro::run(async {
+    ///     let socket = UdpSocket::bind("127.0.0.1:0").await?;
+    ///     assert_ne!(socket.local_addr()?.port(), 0);
+    ///     Ok(())
+    /// })
+    /// # }
+    /// ```
+    pub async fn bind(addr: impl ToSocketAddrs) -> io::Result<UdpSocket> {
+        let reactor = current_reactor()?;
+        addr::try_each(addr, |addr| {
+            Ok(UdpSocket {
+                io: IoSource::new(mio::net::UdpSocket::bind(addr)?, reactor.clone())?,
+            })
+        })
+    }
+
+    /// Wraps a socket bound with `std`, switching it to nonblocking mode and registering it
+    /// with the current runtime.
+    ///
+    /// # Errors
+    /// Outside a runtime, or if the socket cannot be registered.
+    ///
+    /// ```
+    /// use goro::net::UdpSocket;
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// let std_socket = std::net::UdpSocket::bind("127.0.0.1:0")?;
+    /// let addr = std_socket.local_addr()?;
+    /// goro::run(async {
+    ///     let socket = UdpSocket::from_std(std_socket)?;
+    ///     assert_eq!(socket.local_addr()?, addr);
+    ///     Ok(())
+    /// })
+    /// # }
+    /// ```
+    pub fn from_std(socket: std::net::UdpSocket) -> io::Result<UdpSocket> {
+        socket.set_nonblocking(true)?;
+        Ok(UdpSocket {
+            io: IoSource::new(mio::net::UdpSocket::from_std(socket), current_reactor()?)?,
+        })
+    }
+
+    /// Sets the socket's peer, trying each address `addr` resolves to: [`send`](Self::send)
+    /// then goes there, and [`recv`](Self::recv) takes datagrams from there only. Nothing
+    /// goes over the network; a peer that is not listening shows up later, as a
+    /// `ConnectionRefused` error from a receive or a send.
+    ///
+    /// ```
+    /// use goro::net::UdpSocket;
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// goro::run(async {
+    ///     let a = UdpSocket::bind("127.0.0.1:0").await?;
+    ///     let b = UdpSocket::bind("127.0.0.1:0").await?;
+    ///     a.connect(b.local_addr()?).await?;
+    ///     assert_eq!(a.peer_addr()?, b.local_addr()?);
+    ///     Ok(())
+    /// })
+    /// # }
+    /// ```
+    pub async fn connect(&self, addr: impl ToSocketAddrs) -> io::Result<()> {
+        addr::try_each(addr, |addr| self.io.get_ref().connect(addr))
+    }
+
+    /// Sends `buf` as one datagram to `target` (the first address it resolves to); returns
+    /// the number of bytes sent.
+    ///
+    /// ```
+    /// use goro::net::UdpSocket;
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// goro::run(async {
+    ///     let a = UdpSocket::bind("127.0.0.1:0").await?;
+    ///     let b = UdpSocket::bind("127.0.0.1:0").await?;
+    ///     assert_eq!(a.send_to(b"datagram", b.local_addr()?).await?, 8);
+    ///     Ok(())
+    /// })
+    /// # }
+    /// ```
+    pub async fn send_to(&self, buf: &[u8], target: impl ToSocketAddrs) -> io::Result<usize> {
+        let target = addr::resolve_first(target)?;
+        poll_fn(|cx| {
+            self.io
+                .poll_io(cx, Direction::Write, |socket| socket.send_to(buf, target))
+        })
+        .await
+    }
+
+    /// Waits for a datagram; puts it in `buf` and returns its length and its sender.
+    ///
+    /// ```
+    /// use goro::net::UdpSocket;
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// goro::run(async {
+    ///     let a = UdpSocket::bind("127.0.0.1:0").await?;
+    ///     let b = UdpSocket::bind("127.0.0.1:0").await?;
+    ///     a.send_to(b"hello", b.local_addr()?).await?;
+    ///     let mut buf = [0; 64];
+    ///     let (n, sender) = b.recv_from(&mut buf).await?;
+    ///     assert_eq!(&buf[..n], b"hello");
+    ///     assert_eq!(sender, a.local_addr()?);
+    ///     Ok(())
+    /// })
+    /// # }
+    /// ```
+    pub async fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
+        poll_fn(|cx| {
+            self.io
+                .poll_io(cx, Direction::Read, |socket| socket.recv_from(buf))
+        })
+        .await
+    }
+
+    /// Sends `buf` as one datagram to the peer set by [`connect`](Self::connect).
+    ///
+    /// ```
+    /// use goro::net::UdpSocket;
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// goro::run(async {
+    ///     let a = UdpSocket::bind("127.0.0.1:0").await?;
+    ///     let b = UdpSocket::bind("127.0.0.1:0").await?;
+    ///     a.connect(b.local_addr()?).await?;
+    ///     a.send(b"to my peer").await?;
+    ///     let mut buf = [0; 64];
+    ///     let n = b.recv(&mut buf).await?;
+    ///     assert_eq!(&buf[..n], b"to my peer");
+    ///     Ok(())
+    /// })
+    /// # }
+    /// ```
+    pub async fn send(&self, buf: &[u8]) -> io::Result<usize> {
+        poll_fn(|cx| {
+            self.io
+                .poll_io(cx, Direction::Write, |socket| socket.send(buf))
+        })
+        .await
+    }
+
+    /// Waits for a datagram (from the peer, once [`connect`](Self::connect)ed) and puts it
+    /// in `buf`; returns its length.
+    ///
+    /// ```
+    /// use goro::net::UdpSocket;
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// goro::run(async {
+    ///     let a = UdpSocket::bind("127.0.0.1:0").await?;
+    ///     let b = UdpSocket::bind("127.0.0.1:0").await?;
+    ///     b.connect(a.local_addr()?).await?;
+    ///     a.send_to(b"reply", b.local_addr()?).await?;
+    ///     let mut buf = [0; 64];
+    ///     let n = b.recv(&mut buf).await?;
+    ///     assert_eq!(&buf[..n], b"reply");
+    ///     Ok(())
+    /// })
+    /// # }
+    /// ```
+    pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
+        poll_fn(|cx| {
+            self.io
+                .poll_io(cx, Direction::Read, |socket| socket.recv(buf))
+        })
+        .await
+    }
+
+    /// The address the socket is bound to.
+    ///
+    /// ```
+    /// use goro::net::UdpSocket;
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// goro::run(async {
+    ///     let socket = UdpSocket::bind("127.0.0.1:0").await?;
+    ///     assert!(socket.local_addr()?.ip().is_loopback());
+    ///     Ok(())
+    /// })
+    /// # }
+    /// ```
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.io.get_ref().local_addr()
+    }
+
+    /// The peer set by [`connect`](Self::connect); `NotConnected` before.
+    ///
+    /// ```
+    /// use goro::net::UdpSocket;
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// goro::run(async {
+    ///     let socket = UdpSocket::bind("127.0.0.1:0").await?;
+    ///     assert_eq!(socket.peer_addr().unwrap_err().kind(), std::io::ErrorKind::NotConnected);
+    ///     socket.connect("127.0.0.1:9").await?;
+    ///     assert_eq!(socket.peer_addr()?, "127.0.0.1:9".parse().unwrap());
+    ///     Ok(())
+    /// })
+    /// # }
+    /// ```
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.io.get_ref().peer_addr()
+    }
+}
+
+impl fmt::Debug for UdpSocket {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.io.get_ref().fmt(f)
+    }
+}

@@ -1,0 +1,231 @@
+//! Panics: a panicking task does not kill its worker; panics in a future's destructor
+//! (during abort, after completion, at shutdown) and in an output's destructor; panics in
+//! `spawn_blocking`; `UnhandledPanic::ShutdownRuntime` against the default `Ignore`.
+//! Each `suite!` test runs on 1 and on 4 workers.
+
+mod support;
+
+use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use support::*;
+
+const LIMIT: Duration = Duration::from_secs(20);
+
+/// Panics when dropped (its guard counts the drop).
+struct PanicOnDrop(#[allow(dead_code)] Guard);
+
+impl Drop for PanicOnDrop {
+    fn drop(&mut self) {
+        panic!("a destructor panicked");
+    }
+}
+
+suite! {
+    async fn a_panicking_task_does_not_kill_its_worker() {
+        let workers_seen = Arc::new(Mutex::new(std::collections::HashSet::new()));
+        for round in 0..20 {
+            let err = within(LIMIT, "a panicking task", goro::spawn(async move {
+                goro::yield_now().await;
+                panic!("round {round}");
+            }))
+            .await
+            .unwrap_err();
+            assert!(err.is_panic());
+            assert_eq!(panic_message(&*err.into_panic()), format!("round {round}"));
+        }
+        let mut set = goro::JoinSet::new();
+        for i in 0..100u32 {
+            let seen = workers_seen.clone();
+            set.spawn(async move {
+                seen.lock().unwrap().insert(std::thread::current().name().unwrap().to_string());
+                i
+            });
+        }
+        let all = within(LIMIT, "tasks after the panics", set.join_all()).await;
+        assert_eq!(all.len(), 100);
+        // The tasks ran on the runtime's own workers, not on replacements of dead ones.
+        let workers = goro::Handle::current().worker_threads();
+        let seen = workers_seen.lock().unwrap();
+        assert!(seen.len() <= workers, "{seen:?}");
+    }
+
+    async fn a_panic_in_the_destructor_during_abort() {
+        let counter = DropCounter::new();
+        let guard = PanicOnDrop(counter.guard());
+        let handle = goro::spawn(async move {
+            let _guard = guard;
+            std::future::pending::<()>().await;
+        });
+        goro::yield_now().await;
+        handle.abort();
+        let err = within(LIMIT, "an aborted task whose drop panics", handle).await.unwrap_err();
+        // The destructor's panic replaces the cancellation.
+        assert!(err.is_panic() || err.is_cancelled(), "{err}");
+        if err.is_panic() {
+            assert_eq!(panic_message(&*err.into_panic()), "a destructor panicked");
+        }
+        assert_eq!(counter.dropped(), 1);
+        assert_eq!(within(LIMIT, "a later task", goro::spawn(async { 1 })).await.unwrap(), 1);
+    }
+
+    async fn a_panic_in_the_destructor_after_completion() {
+        let counter = DropCounter::new();
+        let guard = PanicOnDrop(counter.guard());
+        let handle = goro::spawn(async move {
+            let _guard = guard;
+            goro::yield_now().await;
+            5
+        });
+        let err = within(LIMIT, "a task whose drop panics", handle).await.unwrap_err();
+        assert!(err.is_panic(), "the output cannot be trusted once the future's drop panicked");
+        assert_eq!(counter.dropped(), 1);
+    }
+
+    async fn a_panic_in_the_destructor_of_a_detached_output() {
+        let counter = DropCounter::new();
+        let guard = counter.guard();
+        let done = Arc::new(AtomicUsize::new(0));
+        let d = done.clone();
+        drop(goro::spawn(async move {
+            d.fetch_add(1, SeqCst);
+            PanicOnDrop(guard)
+        }));
+        wait_until(LIMIT, "the detached output to be dropped", || counter.dropped() == 1).await;
+        assert_eq!(done.load(SeqCst), 1);
+        // And one whose JoinHandle is dropped after completion.
+        let guard = counter.guard();
+        let handle = goro::spawn(async move { PanicOnDrop(guard) });
+        wait_until(LIMIT, "the task to finish", || handle.is_finished()).await;
+        drop(handle);
+        assert_eq!(counter.dropped(), 2);
+        assert_eq!(within(LIMIT, "a later task", goro::spawn(async { 2 })).await.unwrap(), 2);
+    }
+
+    async fn a_panic_in_spawn_blocking_is_a_join_error() {
+        let err = within(LIMIT, "a panicking closure", goro::spawn_blocking(|| {
+            std::panic::panic_any(String::from("blocking panic"));
+        }))
+        .await
+        .unwrap_err();
+        assert!(err.is_panic());
+        assert_eq!(err.into_panic().downcast_ref::<String>().unwrap(), "blocking panic");
+    }
+
+    async fn a_detached_panic_is_ignored_by_default() {
+        let handle = goro::spawn(async { panic!("nobody listens") });
+        let abort = handle.abort_handle();
+        drop(handle);
+        // Panicking can take a while (the panic hook may print a backtrace).
+        wait_until(LIMIT, "the panicking task to finish", || abort.is_finished()).await;
+        assert_eq!(within(LIMIT, "a later task", goro::spawn(async { 3 })).await.unwrap(), 3);
+    }
+}
+
+#[test]
+fn panicking_destructors_during_shutdown() {
+    for workers in WORKER_COUNTS {
+        bounded(LIMIT, move || {
+            let runtime = runtime(workers);
+            let counter = DropCounter::new();
+            runtime.block_on(async {
+                for i in 0..40 {
+                    if i % 2 == 0 {
+                        let guard = PanicOnDrop(counter.guard());
+                        drop(goro::spawn(async move {
+                            let _guard = guard;
+                            std::future::pending::<()>().await;
+                        }));
+                    } else {
+                        drop(goro::spawn(pending_with::<()>(counter.guard())));
+                    }
+                }
+                goro::yield_now().await;
+            });
+            // Does not panic, does not hang, and every other destructor still runs.
+            drop(runtime);
+            assert_eq!(counter.dropped(), 40);
+        });
+    }
+}
+
+#[test]
+fn unhandled_panic_shutdown_runtime_makes_block_on_panic() {
+    for workers in WORKER_COUNTS {
+        bounded(LIMIT, move || {
+            let runtime = goro::Builder::new()
+                .worker_threads(workers)
+                .on_unhandled_panic(goro::UnhandledPanic::ShutdownRuntime)
+                .build()
+                .unwrap();
+            let counter = DropCounter::new();
+            let c = counter.clone();
+            let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                runtime.block_on(async move {
+                    for _ in 0..10 {
+                        drop(goro::spawn(pending_with::<()>(c.guard())));
+                    }
+                    drop(goro::spawn(async {
+                        goro::yield_now().await;
+                        panic!("a detached bug");
+                    }));
+                    std::future::pending::<()>().await;
+                })
+            }));
+            let message = panic_message(&*caught.expect_err("block_on must panic"));
+            assert!(message.contains("ShutdownRuntime"), "{message}");
+            // A later block_on panics at once instead of waiting for workers that stopped.
+            let again = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                runtime.block_on(std::future::pending::<()>())
+            }));
+            assert!(again.is_err());
+            drop(runtime);
+            assert_eq!(counter.dropped(), 10);
+        });
+    }
+}
+
+#[test]
+fn shutdown_runtime_ignores_panics_that_a_join_handle_receives() {
+    for workers in WORKER_COUNTS {
+        bounded(LIMIT, move || {
+            let runtime = goro::Builder::new()
+                .worker_threads(workers)
+                .on_unhandled_panic(goro::UnhandledPanic::ShutdownRuntime)
+                .build()
+                .unwrap();
+            let out = runtime.block_on(async {
+                let err = goro::spawn(async { panic!("handled") }).await.unwrap_err();
+                assert!(err.is_panic());
+                let mut set = goro::JoinSet::new();
+                set.spawn(async { panic!("handled by the set") });
+                assert!(set.join_next().await.unwrap().unwrap_err().is_panic());
+                goro::spawn(async { 4 }).await.unwrap()
+            });
+            assert_eq!(out, 4);
+            assert_eq!(runtime.block_on(runtime.spawn(async { 5 })).unwrap(), 5);
+        });
+    }
+}
+
+#[test]
+fn shutdown_runtime_from_a_panic_while_block_on_waits_on_a_join_handle() {
+    bounded(LIMIT, || {
+        let runtime = goro::Builder::new()
+            .worker_threads(2)
+            .on_unhandled_panic(goro::UnhandledPanic::ShutdownRuntime)
+            .build()
+            .unwrap();
+        let never = runtime.spawn(std::future::pending::<()>());
+        let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            runtime.block_on(async {
+                drop(goro::spawn(async {
+                    goro::time::sleep(Duration::from_millis(10)).await;
+                    panic!("late detached bug");
+                }));
+                never.await
+            })
+        }));
+        assert!(caught.is_err(), "block_on returned {caught:?}");
+    });
+}
