@@ -22,7 +22,7 @@ use std::task::{Context, Poll};
 use std::thread;
 use std::time::Duration;
 
-use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion};
+use criterion::{BenchmarkGroup, Criterion, criterion_group, criterion_main};
 use futures::channel::oneshot;
 use futures::future::{FutureExt, Shared};
 

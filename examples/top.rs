@@ -13,19 +13,19 @@ use std::time::{Duration, Instant};
 /// that blocks its worker now and then (the monitor reports it).
 async fn workload() {
     for period in [5u64, 20, 100] {
-        goro::spawn(async move {
+        drop(goro::spawn(async move {
             let mut ticks = goro::time::interval(Duration::from_millis(period));
             loop {
                 ticks.tick().await;
             }
-        });
+        }));
     }
-    goro::spawn(async {
+    drop(goro::spawn(async {
         loop {
             goro::time::sleep(Duration::from_secs(3)).await;
             std::thread::sleep(Duration::from_millis(150));
         }
-    });
+    }));
     loop {
         let mut burst = goro::JoinSet::new();
         for i in 0..2_000u64 {
@@ -61,15 +61,18 @@ fn show(handle: &Handle, started: Instant) {
         metrics.blocking_idle_threads,
         metrics.blocked_worker_events
     );
-    tasks.sort_by(|a, b| b.age.cmp(&a.age));
+    tasks.sort_by_key(|t| std::cmp::Reverse(t.age));
     print_tasks("oldest tasks", &tasks);
-    tasks.sort_by(|a, b| b.polls.cmp(&a.polls));
+    tasks.sort_by_key(|t| std::cmp::Reverse(t.polls));
     print_tasks("most-polled tasks", &tasks);
 }
 
 fn print_tasks(title: &str, tasks: &[TaskInfo]) {
     println!("\n{title}");
-    println!("{:>8}  {:<10} {:>10} {:>10} {:>8}  location", "id", "state", "for", "age", "polls");
+    println!(
+        "{:>8}  {:<10} {:>10} {:>10} {:>8}  location",
+        "id", "state", "for", "age", "polls"
+    );
     for task in tasks.iter().take(5) {
         println!(
             "{:>8}  {:<10} {:>10.1?} {:>10.1?} {:>8}  {}",

@@ -13,7 +13,7 @@
 
 use crate::time;
 use crate::{Builder, Runtime};
-use futures::future::{select, Either};
+use futures::future::{Either, select};
 use std::fmt::Write as _;
 use std::future::Future;
 use std::pin::pin;
@@ -90,7 +90,9 @@ async fn with_watchdog<F: Future>(ms: u64, body: F) -> F::Output {
     let (fired_tx, fired_rx) = futures::channel::oneshot::channel::<()>();
     let (done_tx, done_rx) = mpsc::channel::<()>();
     let watchdog = std::thread::spawn(move || {
-        if let Err(mpsc::RecvTimeoutError::Timeout) = done_rx.recv_timeout(Duration::from_millis(ms)) {
+        if let Err(mpsc::RecvTimeoutError::Timeout) =
+            done_rx.recv_timeout(Duration::from_millis(ms))
+        {
             let _ = fired_tx.send(());
         }
     });

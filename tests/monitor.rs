@@ -12,7 +12,10 @@ const THRESHOLD: Duration = Duration::from_millis(100);
 const BLOCK: Duration = Duration::from_secs(2);
 
 /// A runtime whose monitor records its reports.
-fn watched(workers: usize, threshold: Option<Duration>) -> (Runtime, Arc<Mutex<Vec<BlockedWorker>>>) {
+fn watched(
+    workers: usize,
+    threshold: Option<Duration>,
+) -> (Runtime, Arc<Mutex<Vec<BlockedWorker>>>) {
     let events = Arc::new(Mutex::new(Vec::new()));
     let sink = events.clone();
     let runtime = Builder::new()
@@ -54,7 +57,10 @@ fn a_blocked_worker_does_not_stop_an_interval_on_one_worker() {
         blocked.await.unwrap();
         (ticker.await.unwrap(), line)
     });
-    assert!(gap <= THRESHOLD + Duration::from_millis(50), "largest gap {gap:?}");
+    assert!(
+        gap <= THRESHOLD + Duration::from_millis(50),
+        "largest gap {gap:?}"
+    );
     let events = events.lock().unwrap();
     assert_eq!(events.len(), 1, "{events:?}");
     let location = events[0].location.unwrap();
@@ -69,17 +75,17 @@ fn tasks_queued_behind_a_blocker_finish_quickly_on_two_workers() {
     let (runtime, events) = watched(2, Some(THRESHOLD));
     let took = runtime
         .block_on(runtime.spawn(async {
-        let blocked = blocker();
-        let mut set = goro::JoinSet::new();
-        for _ in 0..1_000 {
-            set.spawn(goro::yield_now());
-        }
-        let start = Instant::now();
-        set.join_all().await;
-        let took = start.elapsed();
-        blocked.await.unwrap();
-        took
-    }))
+            let blocked = blocker();
+            let mut set = goro::JoinSet::new();
+            for _ in 0..1_000 {
+                set.spawn(goro::yield_now());
+            }
+            let start = Instant::now();
+            set.join_all().await;
+            let took = start.elapsed();
+            blocked.await.unwrap();
+            took
+        }))
         .unwrap();
     assert!(took <= THRESHOLD + Duration::from_millis(100), "{took:?}");
     assert!(events.lock().unwrap().len() <= 1);
@@ -96,7 +102,10 @@ fn no_threshold_turns_the_monitor_off() {
             .unwrap();
         ticker.await.unwrap()
     });
-    assert!(gap >= Duration::from_millis(400), "the interval kept ticking: {gap:?}");
+    assert!(
+        gap >= Duration::from_millis(400),
+        "the interval kept ticking: {gap:?}"
+    );
     assert!(events.lock().unwrap().is_empty());
     assert_eq!(runtime.metrics().blocked_worker_events, 0);
 }
@@ -129,7 +138,10 @@ fn tokio_with_one_worker_stalls_behind_a_blocking_task() {
             .unwrap();
         ticker.await.unwrap()
     });
-    assert!(gap >= Duration::from_millis(400), "tokio kept ticking: {gap:?}");
+    assert!(
+        gap >= Duration::from_millis(400),
+        "tokio kept ticking: {gap:?}"
+    );
 }
 
 #[goro::test]
@@ -161,7 +173,10 @@ async fn the_dump_lists_a_pending_task_until_it_completes() {
     let id = waiting.id();
     let info = loop {
         let dump = goro::Handle::current().dump();
-        let info = dump.into_iter().find(|t| t.id == id).expect("the task is live");
+        let info = dump
+            .into_iter()
+            .find(|t| t.id == id)
+            .expect("the task is live");
         if info.polls > 0 {
             break info;
         }

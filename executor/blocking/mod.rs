@@ -18,7 +18,7 @@
 
 mod task;
 
-use crate::loom::{lock, Arc, Condvar, Mutex};
+use crate::loom::{Arc, Condvar, Mutex, lock};
 use crate::runtime::Handle;
 use crate::task::{Id, JoinHandle, Notified, Schedule, Task};
 use std::collections::VecDeque;

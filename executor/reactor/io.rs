@@ -20,12 +20,12 @@
 
 use super::Handle;
 use crate::coop;
-use crate::loom::{lock, Arc, AtomicUsize, Mutex};
+use crate::loom::{Arc, AtomicUsize, Mutex, lock};
 use futures::task::AtomicWaker;
 use std::fmt;
 use std::io;
 use std::sync::atomic::Ordering::{AcqRel, Acquire};
-use std::task::{ready, Context, Poll};
+use std::task::{Context, Poll, ready};
 
 const READABLE: usize = 1 << 0;
 const WRITABLE: usize = 1 << 1;
@@ -73,12 +73,10 @@ impl ScheduledIo {
     /// Records an event and wakes the directions it concerns. `AcqRel`: `Release` publishes
     /// the flags to the woken task's `Acquire` load in `poll_ready`.
     fn set(&self, flags: usize) {
-        let _ = self
-            .readiness
-            .fetch_update(AcqRel, Acquire, |word| {
-                let tick = (word >> TICK_SHIFT).wrapping_add(1);
-                Some((tick << TICK_SHIFT) | (word & FLAGS) | flags)
-            });
+        let _ = self.readiness.fetch_update(AcqRel, Acquire, |word| {
+            let tick = (word >> TICK_SHIFT).wrapping_add(1);
+            Some((tick << TICK_SHIFT) | (word & FLAGS) | flags)
+        });
         if flags & Direction::Read.mask() != 0 || flags & SHUTDOWN != 0 {
             self.reader.wake();
         }
@@ -106,7 +104,11 @@ impl ScheduledIo {
         }))
     }
 
-    fn poll_ready(&self, cx: &mut Context<'_>, direction: Direction) -> Poll<io::Result<ReadyEvent>> {
+    fn poll_ready(
+        &self,
+        cx: &mut Context<'_>,
+        direction: Direction,
+    ) -> Poll<io::Result<ReadyEvent>> {
         let unit = ready!(coop::poll_proceed(cx));
         if let Some(event) = self.ready_now(direction) {
             unit.made_progress();
@@ -201,7 +203,7 @@ impl Registrations {
         {
             let slab = lock(&self.slab);
             for event in events {
-                let index = (event.token().0 & 0xffff_ffff) as usize;
+                let index = event.token().0 & 0xffff_ffff;
                 let generation = (event.token().0 >> 32) as u32;
                 let Some((current, Some(io))) = slab.entries.get(index) else {
                     continue;
@@ -280,7 +282,9 @@ impl<E: mio::event::Source> IoSource<E> {
 
     /// The source itself.
     pub(crate) fn get_ref(&self) -> &E {
-        self.io.as_ref().expect("an IoSource is used after deregistration")
+        self.io
+            .as_ref()
+            .expect("an IoSource is used after deregistration")
     }
 
     /// Waits until the source is ready in `direction`.
@@ -318,7 +322,10 @@ impl<E: mio::event::Source> IoSource<E> {
 
     /// Deregisters and returns the source.
     pub(crate) fn into_inner(mut self) -> io::Result<E> {
-        let mut io = self.io.take().expect("an IoSource is used after deregistration");
+        let mut io = self
+            .io
+            .take()
+            .expect("an IoSource is used after deregistration");
         self.reactor.registry().deregister(&mut io)?;
         Ok(io)
     }

@@ -20,7 +20,7 @@
 //! the driver's deadline (and wakes it; a wake before the poll makes the poll return at once).
 
 use super::wheel::{TimerKey, Wheel};
-use crate::loom::{lock, AtomicBool, Mutex};
+use crate::loom::{AtomicBool, Mutex, lock};
 use std::fmt;
 use std::sync::atomic::Ordering::{Acquire, Release};
 use std::task::{Context, Poll, Waker};

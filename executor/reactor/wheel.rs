@@ -198,11 +198,13 @@ impl Wheel {
     }
 
     /// The tick the wheel has advanced to.
+    #[cfg(test)]
     pub(crate) fn now(&self) -> u64 {
         self.now
     }
 
     /// Number of timers held, pending or fired; cancelled ones are not counted.
+    #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         self.len
     }
@@ -467,8 +469,8 @@ impl Wheel {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
     use std::task::Wake;
     use std::time::Instant;
 

@@ -1,11 +1,11 @@
 //! `Handle`: a cheap, clonable reference to a runtime.
 
 use super::context::{self, NO_RUNTIME};
+use crate::RuntimeMetrics;
 use crate::blocking;
 use crate::loom::Arc;
 use crate::scheduler::{self, Shared};
 use crate::task::{JoinHandle, TaskInfo};
-use crate::RuntimeMetrics;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -89,8 +89,7 @@ impl Handle {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        self.blocking
-            .spawn(f, self, std::panic::Location::caller())
+        self.blocking.spawn(f, self, std::panic::Location::caller())
     }
 
     /// Runs `future` to completion on the current thread, with this runtime current (so

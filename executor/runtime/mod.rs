@@ -14,7 +14,7 @@ pub use handle::Handle;
 pub use runtime::Runtime;
 pub use yield_now::yield_now;
 
-pub(crate) use context::{current_reactor, enter, with_current, NO_RUNTIME};
+pub(crate) use context::{NO_RUNTIME, current_reactor, enter, with_current};
 
 use crate::scheduler::Shared;
 use crate::task::JoinHandle;

@@ -1,6 +1,6 @@
 //! `Runtime`: owns the worker threads and the blocking pool; dropping it shuts down.
 
-use super::{context, Builder, Handle};
+use super::{Builder, Handle, context};
 use crate::blocking::BlockingPool;
 use crate::task::JoinHandle;
 use std::fmt;

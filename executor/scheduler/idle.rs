@@ -21,7 +21,7 @@
 //! (the queue push, then the count) against a store (the count, then the queue check) on two
 //! different locations; only a single total order rules out both threads missing the other.
 
-use crate::loom::{lock, AtomicUsize, Mutex};
+use crate::loom::{AtomicUsize, Mutex, lock};
 use std::sync::atomic::Ordering::SeqCst;
 
 const UNPARK_SHIFT: usize = 16;

@@ -7,7 +7,7 @@
 
 use super::idle::Idle;
 use super::park::Parker;
-use crate::loom::{lock, Arc, AtomicUsize, Mutex};
+use crate::loom::{Arc, AtomicUsize, Mutex, lock};
 use crate::reactor;
 use loom::thread;
 use std::sync::atomic::Ordering::SeqCst;

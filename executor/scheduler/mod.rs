@@ -31,20 +31,20 @@
 mod context;
 mod counters;
 mod idle;
-mod monitor;
 #[cfg(all(test, loom))]
 mod loom_model;
+mod monitor;
 mod park;
 mod worker;
 
 pub(crate) use context::is_worker_thread;
-pub(crate) use monitor::{run_monitor, Monitor, OnBlocked};
 pub use monitor::BlockedWorker;
+pub(crate) use monitor::{Monitor, OnBlocked, run_monitor};
 pub(crate) use worker::run_worker;
 
-use crate::loom::{lock, Arc, AtomicBool, AtomicU64, Mutex};
-use crate::reactor;
 use crate::RuntimeMetrics;
+use crate::loom::{Arc, AtomicBool, AtomicU64, Mutex, lock};
+use crate::reactor;
 use crate::task::{
     self, Id, JoinHandle, Notified, Registry, RunningCell, Schedule, Slot, Task, TaskInfo,
 };

@@ -23,8 +23,8 @@
 //! While every worker is parked, nothing can be stuck: the monitor sleeps on its condition
 //! variable until a worker wakes (`wake_monitor`, one load on the unpark path) or shutdown.
 
-use super::{counters, Shared};
-use crate::loom::{lock, Arc, Condvar, Mutex};
+use super::{Shared, counters};
+use crate::loom::{Arc, Condvar, Mutex, lock};
 use crate::task::{self, Id};
 use std::collections::HashSet;
 use std::fmt;

@@ -15,7 +15,7 @@
 //! The condition variable's mutex is taken by `unpark` before notifying, so a notify cannot
 //! slip between the parker's state change and its `wait`.
 
-use crate::loom::{lock, AtomicUsize, Condvar, Mutex};
+use crate::loom::{AtomicUsize, Condvar, Mutex, lock};
 use crate::reactor::{Driver, Handle as ReactorHandle};
 use std::sync::atomic::Ordering::SeqCst;
 
@@ -31,7 +31,6 @@ pub(crate) struct Parker {
     mutex: Mutex<()>,
     condvar: Condvar,
 }
-
 
 impl Parker {
     pub(crate) fn new() -> Parker {

@@ -11,7 +11,7 @@
 //! 5. Park (`park.rs`); with the clock paused and every worker idle, jump the clock to the
 //!    next timer instead.
 
-use super::{context, counters, Remote, Shared, LOCAL_QUEUE_CAPACITY};
+use super::{LOCAL_QUEUE_CAPACITY, Remote, Shared, context, counters};
 use crate::coop;
 use crate::loom::Arc;
 use crate::task::{self, Notified};
@@ -168,7 +168,9 @@ impl Worker {
         if let Some(task) = self.take_from_injector() {
             return Some(task);
         }
-        victims.into_iter().find_map(|victim| self.steal_next(victim))
+        victims
+            .into_iter()
+            .find_map(|victim| self.steal_next(victim))
     }
 
     /// Moves half of `victim`'s queue into ours (which is empty) and returns one task.
@@ -233,7 +235,10 @@ impl Worker {
     /// in a poll): the thread must retire without touching the slot again. `Relaxed`: a
     /// late answer only delays the retirement by one task.
     fn lost_slot(&self) -> bool {
-        self.remote().epoch.load(std::sync::atomic::Ordering::Relaxed) != self.epoch
+        self.remote()
+            .epoch
+            .load(std::sync::atomic::Ordering::Relaxed)
+            != self.epoch
     }
 
     /// Turns the reactor if no other worker is parked in it; returns how many resources

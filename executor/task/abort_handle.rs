@@ -1,7 +1,7 @@
 //! `AbortHandle`: stops a task without owning its output.
 
-use super::raw::RawTask;
 use super::Id;
+use super::raw::RawTask;
 use std::fmt;
 
 /// Aborts a task; unlike a [`JoinHandle`](crate::JoinHandle) it cannot await the output,
@@ -81,6 +81,8 @@ impl Drop for AbortHandle {
 
 impl fmt::Debug for AbortHandle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AbortHandle").field("id", &self.id()).finish()
+        f.debug_struct("AbortHandle")
+            .field("id", &self.id())
+            .finish()
     }
 }

@@ -7,8 +7,8 @@
 //! all a task dump needs. A `u32` of milliseconds wraps after 49 days; ages are computed
 //! with wrapping arithmetic.
 
-use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
 use std::time::Instant;
 
 static ORIGIN: OnceLock<Instant> = OnceLock::new();

@@ -19,9 +19,9 @@
 //! - `join_waker`: see the `JOIN_WAKER` bit in `state.rs`.
 //! - `scheduler`, `header`: shared, read-only apart from the header's atomics.
 
+use super::Id;
 use super::error::Failure;
 use super::header::{Header, Vtable};
-use super::Id;
 use crate::loom::UnsafeCell;
 use std::future::Future;
 use std::panic::Location;

@@ -27,10 +27,10 @@ use super::error::{Failure, Payload};
 use super::header::{Header, Vtable};
 use super::raw::{Notified, Task};
 use super::state::{ToIdle, ToRunning};
-use super::{waker, JoinError, Schedule};
+use super::{JoinError, Schedule, waker};
 use std::future::Future;
 use std::mem::{self, ManuallyDrop};
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::ptr::NonNull;
 use std::task::{Context, Poll, Waker};
@@ -192,6 +192,7 @@ impl<F: Future, S: Schedule> Harness<F, S> {
                 // SAFETY: `RUNNING` gives this thread exclusive access to the stage, and the
                 // future is never moved out of it (it is dropped in place).
                 match unsafe { &mut *stage } {
+                    // SAFETY: see above: pinned in place until dropped in place.
                     Stage::Running(future) => unsafe { Pin::new_unchecked(future) }.poll(&mut cx),
                     _ => unreachable!("a task was polled after it finished"),
                 }
@@ -214,7 +215,9 @@ impl<F: Future, S: Schedule> Harness<F, S> {
     /// replaces the result.
     fn finish(&self, result: Result<F::Output, Failure>) {
         // SAFETY: only called by the holder of the run rights.
-        let dropped = catch_unwind(AssertUnwindSafe(|| unsafe { self.set_stage(Stage::Consumed) }));
+        let dropped = catch_unwind(AssertUnwindSafe(|| unsafe {
+            self.set_stage(Stage::Consumed)
+        }));
         let result = match dropped {
             Ok(()) => result,
             Err(payload) => {
@@ -247,6 +250,7 @@ impl<F: Future, S: Schedule> Harness<F, S> {
             // SAFETY: `JOIN_WAKER` with `COMPLETE`: the completer may read the slot.
             let wake = catch_unwind(AssertUnwindSafe(|| {
                 self.cell().join_waker.with(|ptr| {
+                    // SAFETY: as above, read access to the slot.
                     if let Some(waker) = unsafe { &*ptr } {
                         waker.wake_by_ref();
                     }
@@ -255,7 +259,10 @@ impl<F: Future, S: Schedule> Harness<F, S> {
             let prev = self.header().state.unset_join_waker_after_complete();
             if !prev.is_join_interested() {
                 // SAFETY: the handle is gone and the bit is clear: the completer owns the slot.
-                let waker = self.cell().join_waker.with_mut(|ptr| unsafe { (*ptr).take() });
+                let waker = self
+                    .cell()
+                    .join_waker
+                    .with_mut(|ptr| unsafe { (*ptr).take() });
                 drop_quietly(waker);
             }
             drop(wake);
@@ -300,10 +307,11 @@ impl<F: Future, S: Schedule> Harness<F, S> {
         }
         let stored = if snapshot.is_join_waker_set() {
             // SAFETY: the bit is set and the task is not complete: the handle may read.
-            let same = self
-                .cell()
-                .join_waker
-                .with(|ptr| unsafe { &*ptr }.as_ref().is_some_and(|w| w.will_wake(waker)));
+            let same = self.cell().join_waker.with(|ptr| {
+                unsafe { &*ptr }
+                    .as_ref()
+                    .is_some_and(|w| w.will_wake(waker))
+            });
             if same {
                 return false;
             }
@@ -323,7 +331,10 @@ impl<F: Future, S: Schedule> Harness<F, S> {
     }
 
     /// Writes the handle's waker and passes the slot to the completing side.
-    fn store_join_waker(&self, waker: &Waker) -> Result<super::state::Snapshot, super::state::Snapshot> {
+    fn store_join_waker(
+        &self,
+        waker: &Waker,
+    ) -> Result<super::state::Snapshot, super::state::Snapshot> {
         // SAFETY: `JOIN_WAKER` is clear and the handle exists: the handle owns the slot.
         self.cell()
             .join_waker
@@ -331,7 +342,9 @@ impl<F: Future, S: Schedule> Harness<F, S> {
         let result = self.header().state.set_join_waker();
         if result.is_err() {
             // SAFETY: the bit stayed clear, so the slot is still the handle's.
-            self.cell().join_waker.with_mut(|ptr| unsafe { *ptr = None });
+            self.cell()
+                .join_waker
+                .with_mut(|ptr| unsafe { *ptr = None });
         }
         result
     }
@@ -363,7 +376,10 @@ impl<F: Future, S: Schedule> Harness<F, S> {
         }
         if drop_waker {
             // SAFETY: `JOIN_WAKER` is clear: the slot is the handle's.
-            let waker = self.cell().join_waker.with_mut(|ptr| unsafe { (*ptr).take() });
+            let waker = self
+                .cell()
+                .join_waker
+                .with_mut(|ptr| unsafe { (*ptr).take() });
             drop(waker);
         }
         self.drop_reference();

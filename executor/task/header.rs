@@ -9,9 +9,9 @@
 //! (`RUNNING`) or by the registry under its shard lock, and read by anyone with `Relaxed`:
 //! they are statistics, and a slightly stale value is fine.
 
+use super::Id;
 use super::age;
 use super::state::State;
-use super::Id;
 use crate::loom::AtomicU32;
 use std::panic::Location;
 use std::ptr::NonNull;

@@ -1,7 +1,7 @@
 //! `TaskInfo`: one line of a task dump (Go's goroutine profile).
 
-use super::header::Header;
 use super::Id;
+use super::header::Header;
 use std::panic::Location;
 use std::time::Duration;
 

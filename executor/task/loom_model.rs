@@ -3,7 +3,7 @@
 //! `RUSTFLAGS="--cfg loom" cargo test --release --lib loom_model` (see `scripts/loom.sh`).
 
 use super::*;
-use crate::loom::{lock, Arc, AtomicUsize, Mutex};
+use crate::loom::{Arc, AtomicUsize, Mutex, lock};
 use loom::thread;
 use std::collections::VecDeque;
 use std::pin::Pin;

@@ -2,9 +2,9 @@
 //! reference, which gives the right to run the task once), plus the type-erased calls
 //! through the vtable that handles and wakers use.
 
+use super::Schedule;
 use super::header::Header;
 use super::state::{WakeByRef, WakeByVal};
-use super::Schedule;
 use std::fmt;
 use std::marker::PhantomData;
 use std::ptr::NonNull;

@@ -18,7 +18,7 @@
 
 use super::raw::{Notified, Task};
 use super::{Schedule, TaskInfo};
-use crate::loom::{lock, Mutex};
+use crate::loom::{Mutex, lock};
 use crossbeam_utils::CachePadded;
 use std::fmt;
 use std::sync::atomic::Ordering::Relaxed;

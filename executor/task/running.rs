@@ -4,8 +4,8 @@
 //! them when a poll takes too long. It never touches the task itself (which may be freed by
 //! then): only these copies, and the location is `&'static`.
 
-use super::raw::Notified;
 use super::Id;
+use super::raw::Notified;
 use crate::loom::{AtomicPtr, AtomicU64};
 use std::fmt;
 use std::panic::Location;
@@ -32,8 +32,10 @@ impl RunningCell {
     pub(crate) fn record<S: super::Schedule>(&self, task: &Notified<S>) {
         let header = task.header();
         self.id.store(header.id.as_u64(), Relaxed);
-        self.location
-            .store(header.location as *const Location<'static> as *mut _, Relaxed);
+        self.location.store(
+            header.location as *const Location<'static> as *mut _,
+            Relaxed,
+        );
     }
 
     /// The task recorded last, if any.
@@ -49,6 +51,8 @@ impl RunningCell {
 
 impl fmt::Debug for RunningCell {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RunningCell").field("task", &self.get()).finish()
+        f.debug_struct("RunningCell")
+            .field("task", &self.get())
+            .finish()
     }
 }

@@ -5,9 +5,9 @@
 //! so stealing workers and the monitor can take the task when the owner is busy or stuck.
 //! The slot owns the queue entry's reference of the task it holds.
 
+use super::Schedule;
 use super::header::Header;
 use super::raw::Notified;
-use super::Schedule;
 use crate::loom::AtomicPtr;
 use std::fmt;
 use std::marker::PhantomData;

@@ -51,7 +51,7 @@ const REF_SHIFT: usize = 6;
 /// One reference.
 const REF_ONE: usize = 1 << REF_SHIFT;
 /// A new task: scheduled once, with three owners (registry, run queue, `JoinHandle`).
-const INITIAL: usize = 3 * REF_ONE | SCHEDULED | JOIN_INTEREST;
+const INITIAL: usize = (3 * REF_ONE) | SCHEDULED | JOIN_INTEREST;
 
 /// The atomic state word of one task.
 pub(crate) struct State {
@@ -238,7 +238,10 @@ impl State {
             } else if s.is_running() {
                 (Some(Snapshot(s.0 | SCHEDULED)), WakeByRef::DoNothing)
             } else {
-                (Some(Snapshot((s.0 | SCHEDULED) + REF_ONE)), WakeByRef::Submit)
+                (
+                    Some(Snapshot((s.0 | SCHEDULED) + REF_ONE)),
+                    WakeByRef::Submit,
+                )
             }
         })
     }
@@ -248,7 +251,10 @@ impl State {
         self.update(|s| {
             if s.is_running() {
                 // The poller holds a reference, so this cannot be the last one.
-                (Some(Snapshot((s.0 | SCHEDULED) - REF_ONE)), WakeByVal::DoNothing)
+                (
+                    Some(Snapshot((s.0 | SCHEDULED) - REF_ONE)),
+                    WakeByVal::DoNothing,
+                )
             } else if s.is_complete() || s.is_scheduled() {
                 let next = Snapshot(s.0 - REF_ONE);
                 let result = if next.ref_count() == 0 {
@@ -418,7 +424,10 @@ mod tests {
         assert!(matches!(state.transition_to_idle(), ToIdle::Ok));
         assert!(state.transition_to_notified_and_cancel());
         assert!(!state.transition_to_notified_and_cancel());
-        assert!(matches!(state.transition_to_running(), ToRunning::Cancelled));
+        assert!(matches!(
+            state.transition_to_running(),
+            ToRunning::Cancelled
+        ));
     }
 
     #[test]
@@ -442,8 +451,6 @@ mod tests {
         assert!(state.unset_join_waker().is_err());
         let (drop_output, drop_waker) = state.transition_to_join_handle_dropped();
         assert!(drop_output && !drop_waker);
-        assert!(!state
-            .unset_join_waker_after_complete()
-            .is_join_interested());
+        assert!(!state.unset_join_waker_after_complete().is_join_interested());
     }
 }

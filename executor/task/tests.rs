@@ -3,7 +3,7 @@
 //! are the ones Miri runs (`scripts/miri.sh`).
 
 use super::*;
-use crate::loom::{lock, Arc, Mutex};
+use crate::loom::{Arc, Mutex, lock};
 use std::collections::VecDeque;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};

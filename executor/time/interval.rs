@@ -1,9 +1,9 @@
 //! `Interval`: ticks at a fixed period.
 
-use super::sleep::{sleep_until, Sleep};
+use super::sleep::{Sleep, sleep_until};
 use std::future::Future;
 use std::pin::Pin;
-use std::task::{ready, Context, Poll};
+use std::task::{Context, Poll, ready};
 use std::time::{Duration, Instant};
 
 /// What an [`Interval`] does when ticks were missed (the task was busy past one or more
@@ -57,7 +57,10 @@ pub fn interval(period: Duration) -> Interval {
 /// ```
 #[track_caller]
 pub fn interval_at(start: Instant, period: Duration) -> Interval {
-    assert!(!period.is_zero(), "goro::time::interval: the period must be non-zero");
+    assert!(
+        !period.is_zero(),
+        "goro::time::interval: the period must be non-zero"
+    );
     Interval {
         sleep: Box::pin(sleep_until(start)),
         period,

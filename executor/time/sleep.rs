@@ -6,7 +6,7 @@ use crate::runtime::Handle;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::task::{ready, Context, Poll};
+use std::task::{Context, Poll, ready};
 use std::time::{Duration, Instant};
 
 /// Deadlines this far out stand for "never" (a `Duration::MAX` sleep).

@@ -1,6 +1,6 @@
 //! `timeout`: bound the time a future may take.
 
-use super::sleep::{sleep, Sleep};
+use super::sleep::{Sleep, sleep};
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
