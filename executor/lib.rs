@@ -52,7 +52,7 @@ pub mod time;
 
 pub use join_set::JoinSet;
 pub use metrics::RuntimeMetrics;
-pub use runtime::{run, spawn, spawn_blocking, yield_now, Builder, Handle, Runtime};
+pub use runtime::{Builder, Handle, Runtime, run, spawn, spawn_blocking, yield_now};
 pub use scheduler::{BlockedWorker, UnhandledPanic};
 pub use task::{AbortHandle, JoinError, JoinHandle, TaskInfo};
 
@@ -60,5 +60,5 @@ pub use goro_macros::{main, test};
 
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::macro_support::{block_on_main, run_test, TestOptions};
+    pub use crate::macro_support::{TestOptions, block_on_main, run_test};
 }
