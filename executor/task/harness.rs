@@ -306,8 +306,8 @@ impl<F: Future, S: Schedule> Harness<F, S> {
             return true;
         }
         let stored = if snapshot.is_join_waker_set() {
-            // SAFETY: the bit is set and the task is not complete: the handle may read.
             let same = self.cell().join_waker.with(|ptr| {
+                // SAFETY: the bit is set and the task is not complete: the handle may read.
                 unsafe { &*ptr }
                     .as_ref()
                     .is_some_and(|w| w.will_wake(waker))
