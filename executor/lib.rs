@@ -37,6 +37,7 @@
 #![doc(test(attr(deny(warnings))))]
 
 mod blocking;
+mod compat;
 mod coop;
 mod join_set;
 mod loom;
@@ -46,10 +47,14 @@ mod reactor;
 mod runtime;
 mod scheduler;
 
+#[cfg(feature = "debug-endpoint")]
+pub mod debug;
 pub mod net;
 pub mod task;
 pub mod time;
 
+#[cfg(feature = "hyper")]
+pub use compat::hyper;
 pub use join_set::JoinSet;
 pub use metrics::RuntimeMetrics;
 pub use runtime::{Builder, Handle, Runtime, run, spawn, spawn_blocking, yield_now};

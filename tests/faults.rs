@@ -309,6 +309,14 @@ fn child_accept_meets_emfile() {
 // A panic in the monitor's callback
 // ---------------------------------------------------------------------------------------
 
+/// Blocks its worker (a plain thread sleep) until `calls` reaches `n`, for at most 10 s.
+async fn block_until_reported(calls: Arc<AtomicUsize>, n: usize) {
+    let start = std::time::Instant::now();
+    while calls.load(SeqCst) < n && start.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
 #[test]
 fn a_panic_in_on_blocked_worker_leaves_the_runtime_running() {
     bounded(LIMIT, || {
@@ -326,12 +334,15 @@ fn a_panic_in_on_blocked_worker_leaves_the_runtime_running() {
         runtime.block_on(async {
             // Two different spawn locations: the monitor reports each once, so the second
             // report shows the monitor survived the first callback's panic.
-            let first = goro::spawn(async { std::thread::sleep(Duration::from_millis(200)) });
+            // Each blocker holds its worker until the monitor has reported it (at most 10 s):
+            // a fixed sleep could end before a monitor slowed by the previous panic (the
+            // panic hook may be printing a backtrace) gets to look.
+            let first = goro::spawn(block_until_reported(calls.clone(), 1));
             within(LIMIT, "the first blocking task", first)
                 .await
                 .unwrap();
             wait_until(LIMIT, "the first report", || calls.load(SeqCst) >= 1).await;
-            let second = goro::spawn(async { std::thread::sleep(Duration::from_millis(200)) });
+            let second = goro::spawn(block_until_reported(calls.clone(), 2));
             within(LIMIT, "the second blocking task", second)
                 .await
                 .unwrap();

@@ -85,7 +85,7 @@ impl Builder {
     ///
     /// ```
     /// let runtime = goro::Builder::new().thread_name("svc").build().unwrap();
-    /// let name = runtime.block_on(goro::spawn(async {
+    /// let name = runtime.block_on(runtime.spawn(async {
     ///     std::thread::current().name().unwrap().to_string()
     /// }));
     /// assert!(name.unwrap().starts_with("svc-"));
@@ -114,7 +114,7 @@ impl Builder {
     ///
     /// ```
     /// let runtime = goro::Builder::new().max_blocking_threads(4).build().unwrap();
-    /// let answer = runtime.block_on(goro::spawn_blocking(|| 42));
+    /// let answer = runtime.block_on(runtime.spawn_blocking(|| 42));
     /// assert_eq!(answer.unwrap(), 42);
     /// ```
     #[track_caller]
