@@ -1,5 +1,5 @@
 //! Loom models of the task state machine: every interleaving of a poll with a wake, an
-//! abort, a join and a handle drop. Run with
+//! abort, a join and a handle drop, and of a spawn with the registry's shutdown. Run with
 //! `RUSTFLAGS="--cfg loom" cargo test --release --lib loom_model` (see `scripts/loom.sh`).
 
 use super::*;
@@ -213,6 +213,34 @@ fn two_concurrent_wakes_schedule_the_task_once() {
         q.registry.close_and_shutdown_all();
         drop(join);
         drop(gate);
+        assert_eq!(Arc::strong_count(&q), 1, "the task was not freed");
+    });
+}
+
+#[test]
+fn a_spawn_racing_shutdown_is_cancelled_exactly_once() {
+    loom::model(|| {
+        let q = queue();
+        let drops = Arc::new(AtomicUsize::new(0));
+        let guard = DropCount(drops.clone());
+        let spawner = {
+            let q = q.clone();
+            thread::spawn(move || {
+                spawn(&q, async move {
+                    let _guard = guard;
+                    std::future::pending::<()>().await;
+                })
+            })
+        };
+        q.registry.close_and_shutdown_all();
+        let join = spawner.join().unwrap();
+        // Bound before the close: the close shut it down; after: `bind` did. Either way the
+        // future is gone and no queue entry can run it.
+        run_all(&q);
+        assert!(join.is_finished());
+        assert_eq!(drops.load(SeqCst), 1);
+        drop(join);
+        lock(&q.tasks).clear();
         assert_eq!(Arc::strong_count(&q), 1, "the task was not freed");
     });
 }
