@@ -62,7 +62,7 @@ pub fn interval_at(start: Instant, period: Duration) -> Interval {
         "goro::time::interval: the period must be non-zero"
     );
     Interval {
-        sleep: Box::pin(sleep_until(start)),
+        sleep: sleep_until(start),
         period,
         missed: MissedTickBehavior::default(),
     }
@@ -80,7 +80,7 @@ pub fn interval_at(start: Instant, period: Duration) -> Interval {
 /// ```
 #[derive(Debug)]
 pub struct Interval {
-    sleep: Pin<Box<Sleep>>,
+    sleep: Sleep,
     period: Duration,
     missed: MissedTickBehavior,
 }
@@ -111,7 +111,7 @@ impl Interval {
     /// });
     /// ```
     pub fn poll_tick(&mut self, cx: &mut Context<'_>) -> Poll<Instant> {
-        ready!(self.sleep.as_mut().poll(cx));
+        ready!(Pin::new(&mut self.sleep).poll(cx));
         let scheduled = self.sleep.deadline();
         let now = super::now();
         let next = match self.missed {
@@ -123,7 +123,7 @@ impl Interval {
             }
             _ => scheduled + self.period,
         };
-        self.sleep.as_mut().reset(next);
+        Pin::new(&mut self.sleep).reset(next);
         Poll::Ready(scheduled)
     }
 
@@ -178,6 +178,6 @@ impl Interval {
     /// ```
     pub fn reset(&mut self) {
         let next = super::now() + self.period;
-        self.sleep.as_mut().reset(next);
+        Pin::new(&mut self.sleep).reset(next);
     }
 }
