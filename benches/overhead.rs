@@ -21,40 +21,19 @@
 //! of the counters is inside both lines (compare with `benches/scheduler.rs` against tokio
 //! and async-executor, which count nothing).
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use futures::channel::oneshot;
 
 /// Worker threads of both runtimes.
 const WORKERS: usize = 2;
 
-/// A countdown whose last decrement sends on a oneshot.
-struct Countdown {
-    left: AtomicUsize,
-    done: Mutex<Option<oneshot::Sender<()>>>,
-}
+// Shared with the other benches; this one takes only its `Countdown`.
+#[allow(dead_code)]
+mod peers;
 
-impl Countdown {
-    fn new(n: usize) -> (Arc<Countdown>, oneshot::Receiver<()>) {
-        let (done, all_done) = oneshot::channel();
-        let countdown = Countdown {
-            left: AtomicUsize::new(n),
-            done: Mutex::new(Some(done)),
-        };
-        (Arc::new(countdown), all_done)
-    }
-
-    fn count_down(&self) {
-        // AcqRel: the last decrement sees every earlier task's exit.
-        if self.left.fetch_sub(1, Ordering::AcqRel) == 1 {
-            let done = self.done.lock().unwrap().take();
-            done.expect("counted down twice").send(()).unwrap();
-        }
-    }
-}
+use peers::Countdown;
 
 /// A task spawns 100,000 detached tasks; the last to finish signals.
 fn spawn_many(runtime: &goro::Runtime) {

@@ -14,7 +14,6 @@
 //! the next one's numbers. `--child-time=goro:1000000` is also a handy target for
 //! `perf stat` or `valgrind --tool=callgrind`.
 
-use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::process::Command;
@@ -23,8 +22,6 @@ use std::sync::{Arc, Condvar, Mutex, mpsc};
 use std::task::{Context, Poll, Waker};
 use std::thread;
 use std::time::{Duration, Instant};
-
-use futures::future::{FutureExt, Shared};
 
 /// The task counts of the table's rows.
 const SIZES: [usize; 2] = [10_000, 1_000_000];
@@ -136,133 +133,15 @@ fn seed_main_returns() {
 }
 
 // ---------------------------------------------------------------------------------------
-// The runtimes behind one small trait
+// The runtimes behind one small trait, shared with the benches
 // ---------------------------------------------------------------------------------------
 
-/// What a workload needs from a runtime: spawn (joinable or detached) and block on a future
-/// from a thread outside the runtime. Implemented by each runtime's handle.
-trait Exec: Clone + Send + Sync + 'static {
-    /// Resolves to the task's output (a task that failed is a bug here: it panics).
-    type Join<T: Send + 'static>: Future<Output = T> + Send + 'static;
-    fn spawn<F>(&self, future: F) -> Self::Join<F::Output>
-    where
-        F: Future + Send + 'static,
-        F::Output: Send + 'static;
-    fn detach<F>(&self, future: F)
-    where
-        F: Future<Output = ()> + Send + 'static;
-    fn block_on<F: Future>(&self, future: F) -> F::Output;
-}
+// Shared with benches/; this program does not use every part of it (e.g. `yield_now`).
+#[allow(dead_code)]
+#[path = "../benches/peers/mod.rs"]
+mod peers;
 
-/// A `JoinHandle` whose `Result` is unwrapped: goro's and tokio's handles yield
-/// `Result<T, JoinError>`, async-executor's `Task<T>` yields `T`.
-struct Unwrapped<H>(H);
-
-impl<T, E: fmt::Debug, H: Future<Output = Result<T, E>> + Unpin> Future for Unwrapped<H> {
-    type Output = T;
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
-        Pin::new(&mut self.0)
-            .poll(cx)
-            .map(|result| result.expect("task failed"))
-    }
-}
-
-impl Exec for goro::Handle {
-    type Join<T: Send + 'static> = Unwrapped<goro::JoinHandle<T>>;
-    #[track_caller]
-    fn spawn<F>(&self, future: F) -> Self::Join<F::Output>
-    where
-        F: Future + Send + 'static,
-        F::Output: Send + 'static,
-    {
-        Unwrapped(goro::Handle::spawn(self, future))
-    }
-    #[track_caller]
-    fn detach<F: Future<Output = ()> + Send + 'static>(&self, future: F) {
-        drop(goro::Handle::spawn(self, future));
-    }
-    fn block_on<F: Future>(&self, future: F) -> F::Output {
-        goro::Handle::block_on(self, future)
-    }
-}
-
-impl Exec for tokio::runtime::Handle {
-    type Join<T: Send + 'static> = Unwrapped<tokio::task::JoinHandle<T>>;
-    #[track_caller]
-    fn spawn<F>(&self, future: F) -> Self::Join<F::Output>
-    where
-        F: Future + Send + 'static,
-        F::Output: Send + 'static,
-    {
-        Unwrapped(tokio::runtime::Handle::spawn(self, future))
-    }
-    #[track_caller]
-    fn detach<F: Future<Output = ()> + Send + 'static>(&self, future: F) {
-        drop(tokio::runtime::Handle::spawn(self, future));
-    }
-    fn block_on<F: Future>(&self, future: F) -> F::Output {
-        tokio::runtime::Handle::block_on(self, future)
-    }
-}
-
-impl Exec for Arc<async_executor::Executor<'static>> {
-    type Join<T: Send + 'static> = async_executor::Task<T>;
-    #[track_caller]
-    fn spawn<F>(&self, future: F) -> Self::Join<F::Output>
-    where
-        F: Future + Send + 'static,
-        F::Output: Send + 'static,
-    {
-        async_executor::Executor::spawn(self, future)
-    }
-    #[track_caller]
-    fn detach<F: Future<Output = ()> + Send + 'static>(&self, future: F) {
-        async_executor::Executor::spawn(self, future).detach();
-    }
-    fn block_on<F: Future>(&self, future: F) -> F::Output {
-        // The calling thread only polls `future`; the pool's threads run the tasks, as in
-        // goro's and tokio's `block_on`.
-        futures_lite::future::block_on(future)
-    }
-}
-
-/// async-executor has no thread pool of its own: `workers` threads each run the executor
-/// until the pool is dropped.
-struct AsyncExecutorPool {
-    executor: Arc<async_executor::Executor<'static>>,
-    stop: Option<futures::channel::oneshot::Sender<()>>,
-    threads: Vec<thread::JoinHandle<()>>,
-}
-
-impl AsyncExecutorPool {
-    fn new(workers: usize) -> AsyncExecutorPool {
-        let executor = Arc::new(async_executor::Executor::new());
-        let (stop, stopped) = futures::channel::oneshot::channel::<()>();
-        let stopped: Shared<_> = stopped.shared();
-        let threads = (0..workers)
-            .map(|_| {
-                let (executor, stopped) = (Arc::clone(&executor), stopped.clone());
-                thread::spawn(move || {
-                    let _ = futures_lite::future::block_on(executor.run(stopped));
-                })
-            })
-            .collect();
-        AsyncExecutorPool {
-            executor,
-            stop: Some(stop),
-            threads,
-        }
-    }
-}
-
-impl Drop for AsyncExecutorPool {
-    fn drop(&mut self) {
-        drop(self.stop.take());
-        for thread in self.threads.drain(..) {
-            thread.join().unwrap();
-        }
-    }
-}
+use peers::{AsyncExecutorPool, Exec};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Peer {
