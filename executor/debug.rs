@@ -449,27 +449,21 @@ pub fn render_metrics(metrics: &RuntimeMetrics) -> String {
             metrics.blocked_worker_events,
         ),
     ];
-    for (name, help, value) in counters {
-        metric_head(&mut out, name, help, "counter");
-        let _ = writeln!(out, "{name} {value}");
-    }
-    let gauges: [(&str, &str, usize); 3] = [
-        ("goro_workers", "Worker threads.", metrics.workers),
+    write_metrics(&mut out, "counter", &counters);
+    let gauges: [(&str, &str, u64); 3] = [
+        ("goro_workers", "Worker threads.", metrics.workers as u64),
         (
             "goro_live_tasks",
             "Tasks spawned and not yet finished (blocking tasks excluded).",
-            metrics.live_tasks,
+            metrics.live_tasks as u64,
         ),
         (
             "goro_global_queue_depth",
             "Tasks waiting in the global injection queue.",
-            metrics.global_queue_depth,
+            metrics.global_queue_depth as u64,
         ),
     ];
-    for (name, help, value) in gauges {
-        metric_head(&mut out, name, help, "gauge");
-        let _ = writeln!(out, "{name} {value}");
-    }
+    write_metrics(&mut out, "gauge", &gauges);
     let name = "goro_local_queue_depth";
     metric_head(
         &mut out,
@@ -480,28 +474,33 @@ pub fn render_metrics(metrics: &RuntimeMetrics) -> String {
     for (worker, depth) in metrics.local_queue_depths.iter().enumerate() {
         let _ = writeln!(out, "{name}{{worker=\"{worker}\"}} {depth}");
     }
-    let blocking: [(&str, &str, usize); 3] = [
+    let blocking: [(&str, &str, u64); 3] = [
         (
             "goro_blocking_threads",
             "Threads of the blocking pool, busy or idle.",
-            metrics.blocking_threads,
+            metrics.blocking_threads as u64,
         ),
         (
             "goro_blocking_idle_threads",
             "Idle threads of the blocking pool.",
-            metrics.blocking_idle_threads,
+            metrics.blocking_idle_threads as u64,
         ),
         (
             "goro_blocking_queue_depth",
             "Tasks waiting in the blocking pool's queue.",
-            metrics.blocking_queue_depth,
+            metrics.blocking_queue_depth as u64,
         ),
     ];
-    for (name, help, value) in blocking {
-        metric_head(&mut out, name, help, "gauge");
+    write_metrics(&mut out, "gauge", &blocking);
+    out
+}
+
+/// Writes each unlabelled metric of `kind`: its `# HELP`/`# TYPE` lines and its value.
+fn write_metrics(out: &mut String, kind: &str, metrics: &[(&str, &str, u64)]) {
+    for &(name, help, value) in metrics {
+        metric_head(out, name, help, kind);
         let _ = writeln!(out, "{name} {value}");
     }
-    out
 }
 
 /// The `# HELP` and `# TYPE` lines of one metric. `help` must hold no `\` or newline (the

@@ -149,15 +149,20 @@ fn panicking_destructors_during_shutdown() {
     }
 }
 
+/// A runtime with `UnhandledPanic::ShutdownRuntime`.
+fn shutting_down_on_panic(workers: usize) -> goro::Runtime {
+    goro::Builder::new()
+        .worker_threads(workers)
+        .on_unhandled_panic(goro::UnhandledPanic::ShutdownRuntime)
+        .build()
+        .unwrap()
+}
+
 #[test]
 fn unhandled_panic_shutdown_runtime_makes_block_on_panic() {
     for workers in WORKER_COUNTS {
         bounded(LIMIT, move || {
-            let runtime = goro::Builder::new()
-                .worker_threads(workers)
-                .on_unhandled_panic(goro::UnhandledPanic::ShutdownRuntime)
-                .build()
-                .unwrap();
+            let runtime = shutting_down_on_panic(workers);
             let counter = DropCounter::new();
             let c = counter.clone();
             let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -189,11 +194,7 @@ fn unhandled_panic_shutdown_runtime_makes_block_on_panic() {
 fn shutdown_runtime_ignores_panics_that_a_join_handle_receives() {
     for workers in WORKER_COUNTS {
         bounded(LIMIT, move || {
-            let runtime = goro::Builder::new()
-                .worker_threads(workers)
-                .on_unhandled_panic(goro::UnhandledPanic::ShutdownRuntime)
-                .build()
-                .unwrap();
+            let runtime = shutting_down_on_panic(workers);
             let out = runtime.block_on(async {
                 let err = goro::spawn(async { panic!("handled") }).await.unwrap_err();
                 assert!(err.is_panic());
@@ -211,11 +212,7 @@ fn shutdown_runtime_ignores_panics_that_a_join_handle_receives() {
 #[test]
 fn shutdown_runtime_from_a_panic_while_block_on_waits_on_a_join_handle() {
     bounded(LIMIT, || {
-        let runtime = goro::Builder::new()
-            .worker_threads(2)
-            .on_unhandled_panic(goro::UnhandledPanic::ShutdownRuntime)
-            .build()
-            .unwrap();
+        let runtime = shutting_down_on_panic(2);
         let never = runtime.spawn(std::future::pending::<()>());
         let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             runtime.block_on(async {
