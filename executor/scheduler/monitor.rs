@@ -21,7 +21,10 @@
 //!
 //! ## Sleeping
 //! While every worker is parked, nothing can be stuck: the monitor sleeps on its condition
-//! variable until a worker wakes (`wake_monitor`, one load on the unpark path) or shutdown.
+//! variable until a worker wakes (`Monitor::wake`, one load on the unpark path) or shutdown.
+//! The monitor says it sleeps (`asleep`), then reads the idle counts; a waking worker
+//! updates the counts, then reads `asleep`. Both `SeqCst`, in that order, so either the
+//! monitor sees the worker awake or the worker sees the monitor asleep and notifies it.
 
 use super::{Shared, counters};
 use crate::loom::{Arc, Condvar, Mutex, lock};

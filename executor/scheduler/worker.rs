@@ -272,11 +272,13 @@ impl Worker {
         let ready = self.remote().parker.park(&shared.driver, &shared.reactor);
         counters::bump(&self.remote().counters.reactor_wakeups, ready as u64);
         task::refresh_clock();
+        // Woken by a notifier, the worker was counted as searching; on its own, it was not.
+        self.is_searching = !shared.idle.unpark_worker_by_id(self.index);
+        // After the count says this worker is awake: the monitor checks the count after
+        // saying it sleeps, so one of the two sees the other (see `monitor.rs`).
         if let Some(monitor) = &shared.monitor {
             monitor.wake();
         }
-        // Woken by a notifier, the worker was counted as searching; on its own, it was not.
-        self.is_searching = !shared.idle.unpark_worker_by_id(self.index);
     }
 
     /// With the clock paused and every worker parked with nothing queued, jumps the clock to
