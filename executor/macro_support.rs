@@ -7,7 +7,9 @@
 //! 2. pause the clock if asked (`start_paused`), inside the runtime;
 //! 3. run the body under `block_on`, raced against a watchdog thread when `timeout_ms` is
 //!    given (a real-time watchdog: a paused clock must not stop it);
-//! 4. list the tasks still alive once the body returned (`Handle::dump`) and fail with
+//! 4. list the tasks still alive once the body returned (`Handle::dump`), after a grace of
+//!    `LEAK_GRACE` for tasks on their last steps (a detached task whose last act is to send
+//!    the body its answer is still finishing when the body returns), and fail with
 //!    their spawn locations, unless `allow_leaks`;
 //! 5. drop the runtime, which cancels whatever is left.
 
@@ -19,6 +21,22 @@ use std::future::Future;
 use std::pin::pin;
 use std::sync::mpsc;
 use std::time::Duration;
+
+/// How long tasks still alive after the body returned get to finish before they count as
+/// leaked.
+const LEAK_GRACE: Duration = Duration::from_millis(200);
+
+/// The tasks alive after the grace (see `LEAK_GRACE`).
+fn still_alive(runtime: &Runtime) -> Vec<crate::TaskInfo> {
+    let deadline = std::time::Instant::now() + LEAK_GRACE;
+    loop {
+        let alive = runtime.handle().dump();
+        if alive.is_empty() || std::time::Instant::now() >= deadline {
+            return alive;
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
 
 /// Workers of a `#[goro::test]` runtime unless `worker_threads` says otherwise.
 const TEST_WORKERS: usize = 2;
@@ -65,7 +83,7 @@ pub fn run_test<F: Future>(options: TestOptions, body: F) -> F::Output {
         }
     });
     if !options.allow_leaks {
-        let leaked = runtime.handle().dump();
+        let leaked = still_alive(&runtime);
         if !leaked.is_empty() {
             let mut message = format!(
                 "goro::test: {} task(s) spawned by this test are still alive after it returned \

@@ -100,3 +100,41 @@ fn main_returns_the_body_value() {
     assert_eq!(main_like(), 42);
     assert_eq!(main_like_with_result().unwrap(), 7);
 }
+
+/// The leak check: a task still alive after the body returned fails the test, named by its
+/// spawn location.
+#[goro::test]
+#[should_panic(expected = "spawned at tests/macros.rs:")]
+async fn a_leaked_task_fails_the_test_with_its_location() {
+    drop(goro::spawn(std::future::pending::<()>()));
+}
+
+/// `timeout_ms`: a body that runs longer fails instead of hanging.
+#[goro::test(timeout_ms = 100)]
+#[should_panic(expected = "ran longer than its timeout of 100 ms")]
+async fn a_test_past_its_timeout_fails() {
+    std::future::pending::<()>().await;
+}
+
+/// Paused time: a 1-hour sleep and a 30 s timeout finish in well under a second, in order.
+#[goro::test(start_paused = true)]
+async fn paused_time_runs_long_waits_at_once_and_in_order() {
+    use std::time::{Duration, Instant};
+    let start = Instant::now();
+    let order = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let (a, b) = (order.clone(), order.clone());
+    let hour = goro::spawn(async move {
+        goro::time::sleep(Duration::from_secs(3600)).await;
+        a.lock().unwrap().push("hour");
+    });
+    let timeout = goro::spawn(async move {
+        let timed_out =
+            goro::time::timeout(Duration::from_secs(30), std::future::pending::<()>()).await;
+        assert!(timed_out.is_err());
+        b.lock().unwrap().push("30 s");
+    });
+    hour.await.unwrap();
+    timeout.await.unwrap();
+    assert_eq!(*order.lock().unwrap(), ["30 s", "hour"]);
+    assert!(start.elapsed() < Duration::from_secs(1));
+}
