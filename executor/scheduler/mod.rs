@@ -211,6 +211,14 @@ impl Shared {
                 return;
             }
             for thread in threads {
+                // Keep waking every slot's parker until the thread is gone: shutdown's first
+                // unpark may have been taken by another thread parked on the same slot.
+                while !thread.is_finished() {
+                    for remote in self.workers.iter() {
+                        remote.parker.unpark_all(&self.reactor);
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(1));
+                }
                 // A worker's loop does not panic (task panics are caught around each poll).
                 let _ = thread.join();
             }

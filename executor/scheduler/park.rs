@@ -87,6 +87,16 @@ impl Parker {
         }
     }
 
+    /// Shutdown: wakes every thread parked here, even two (a thread that lost its slot to
+    /// the monitor may still be parked on the slot's parker beside the slot's new owner).
+    pub(crate) fn unpark_all(&self, reactor: &ReactorHandle) {
+        if self.state.swap(NOTIFIED, SeqCst) == PARKED_DRIVER {
+            reactor.wake();
+        }
+        drop(lock(&self.mutex));
+        self.condvar.notify_all();
+    }
+
     /// Wakes the worker, or makes its next `park` return at once.
     pub(crate) fn unpark(&self, reactor: &ReactorHandle) {
         match self.state.swap(NOTIFIED, SeqCst) {
