@@ -110,6 +110,33 @@ fn no_threshold_turns_the_monitor_off() {
     assert_eq!(runtime.metrics().blocked_worker_events, 0);
 }
 
+/// A poll that spawns without pause for several thresholds (a loop spawning a million
+/// tasks) feeds the runtime rather than blocking it: no report, no hand-off.
+#[test]
+fn a_poll_that_keeps_spawning_is_not_reported() {
+    let (runtime, events) = watched(2, Some(Duration::from_millis(50)));
+    let spawned = runtime.block_on(async {
+        goro::spawn(async {
+            let start = Instant::now();
+            let mut spawned = 0u64;
+            while start.elapsed() < Duration::from_millis(400) {
+                drop(goro::spawn(async {}));
+                spawned += 1;
+            }
+            spawned
+        })
+        .await
+        .unwrap()
+    });
+    assert!(spawned > 0);
+    assert!(
+        events.lock().unwrap().is_empty(),
+        "{:?}",
+        events.lock().unwrap()
+    );
+    assert_eq!(runtime.metrics().blocked_worker_events, 0);
+}
+
 /// What goro's monitor fixes: tokio's multi-thread runtime with one worker stops every
 /// other task while one task blocks.
 #[test]

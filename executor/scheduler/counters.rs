@@ -14,6 +14,9 @@ pub(crate) struct Counters {
     pub(crate) polls: AtomicU64,
     /// Task polls finished (one less than `polls` while a poll runs; the monitor's signal).
     pub(crate) polls_done: AtomicU64,
+    /// Tasks this worker scheduled (spawns and wakes from its thread; the monitor's sign of
+    /// progress inside a long poll).
+    pub(crate) scheduled: AtomicU64,
     /// Tasks taken from other workers' queues.
     pub(crate) steals: AtomicU64,
     /// Times the worker parked.

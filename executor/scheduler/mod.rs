@@ -8,8 +8,9 @@
 //!   `MAX_NEXT_STREAK` tasks in a row from it before giving its queue a turn, so two tasks
 //!   that wake each other cannot starve the queue. Any thread may take the task out of it
 //!   (stealers, as a last resort; the monitor).
-//! - Each worker's local queue (`ArrayQueue`, `LOCAL_QUEUE_CAPACITY` slots, FIFO). When it
-//!   is full, half of it moves to the injector in one go, then the new task.
+//! - Each worker's local queue (`queue.rs`: a ring of 256 slots, FIFO, that its worker
+//!   pushes to and other workers steal half of in one go). When it is full, its older half
+//!   moves to the injector in one go.
 //! - The injector (`SegQueue`): tasks from outside the runtime and queue overflow.
 //!
 //! ## Finding work (`worker.rs`)
@@ -35,6 +36,7 @@ mod idle;
 mod loom_model;
 mod monitor;
 mod park;
+mod queue;
 mod worker;
 
 pub(crate) use context::is_worker_thread;
@@ -49,18 +51,16 @@ use crate::task::{
     self, Id, JoinHandle, Notified, Registry, RunningCell, Schedule, Slot, Task, TaskInfo,
 };
 use counters::Counters;
-use crossbeam_queue::{ArrayQueue, SegQueue};
+use crossbeam_queue::SegQueue;
 use crossbeam_utils::CachePadded;
 use idle::Idle;
 use park::Parker;
+use queue::LocalQueue;
 use std::fmt;
 use std::future::Future;
 use std::panic::Location;
 use std::sync::atomic::Ordering::{Acquire, Relaxed, Release, SeqCst};
 use std::task::Waker;
-
-/// Slots in each worker's local queue.
-pub(crate) const LOCAL_QUEUE_CAPACITY: usize = if cfg!(loom) { 4 } else { 256 };
 
 /// What the runtime does when a task whose `JoinHandle` was dropped panics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -96,7 +96,7 @@ pub(crate) struct Shared {
 
 /// What other threads may touch of one worker.
 struct Remote {
-    queue: ArrayQueue<Notified<Arc<Shared>>>,
+    queue: LocalQueue<Notified<Arc<Shared>>>,
     next: Slot<Arc<Shared>>,
     parker: Parker,
     counters: Counters,
@@ -119,7 +119,7 @@ impl Shared {
         let remotes = (0..workers)
             .map(|_| {
                 CachePadded::new(Remote {
-                    queue: ArrayQueue::new(LOCAL_QUEUE_CAPACITY),
+                    queue: LocalQueue::new(),
                     next: Slot::new(),
                     parker: Parker::new(),
                     counters: Counters::default(),
@@ -285,6 +285,7 @@ impl Shared {
 
     /// Puts `task` in worker `index`'s `next` slot; the task it displaces goes to the queue.
     fn schedule_next(&self, index: usize, task: Notified<Arc<Shared>>) {
+        counters::bump(&self.workers[index].counters.scheduled, 1);
         if let Some(displaced) = self.workers[index].next.replace(task) {
             self.push_local(index, displaced);
         }
@@ -293,28 +294,11 @@ impl Shared {
     /// Pushes to the back of worker `index`'s queue (the caller is that worker).
     fn push_local(&self, index: usize, task: Notified<Arc<Shared>>) {
         let remote = &self.workers[index];
-        if let Err(task) = remote.queue.push(task) {
-            self.overflow(remote, task);
+        let moved = remote.queue.push(task, |task| self.injector.push(task));
+        if moved > 0 {
+            counters::bump(&remote.counters.overflows, moved);
         }
         self.notify_parked();
-    }
-
-    /// The local queue is full: half of it, then `task`, go to the injector.
-    #[cold]
-    fn overflow(&self, remote: &Remote, task: Notified<Arc<Shared>>) {
-        let half = LOCAL_QUEUE_CAPACITY / 2;
-        let mut moved = 1;
-        for _ in 0..half {
-            match remote.queue.pop() {
-                Some(t) => {
-                    self.injector.push(t);
-                    moved += 1;
-                }
-                None => break,
-            }
-        }
-        self.injector.push(task);
-        counters::bump(&remote.counters.overflows, moved);
     }
 
     /// From outside the runtime (or another runtime's worker): the injector. A push that

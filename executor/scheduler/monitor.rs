@@ -8,6 +8,11 @@
 //! there, and that was `threshold` ago, the worker is stuck (a blocking call, a long
 //! computation). The hot path pays two stores per poll, to counters of its own.
 //!
+//! A poll that keeps scheduling tasks (a loop that spawns a million tasks, say) is not
+//! stuck: it feeds the other workers, which steal what it queues. Each worker also counts
+//! the tasks it schedules (`scheduled`, one more store per spawn or wake), and a change of
+//! that count restarts the clock as a new poll would.
+//!
 //! ## Handing off (Go's handoff of a P)
 //! 1. Bump the slot's `epoch`: the worker's place now belongs to a new owner.
 //! 2. Move the slot's `next` task and queue to the injector, and wake a parked worker, so
@@ -15,7 +20,9 @@
 //! 3. Start a fresh thread on the slot with the new epoch: the runtime keeps its full
 //!    parallelism, and the slot's parker and queue serve the new thread.
 //! 4. The stuck thread, when its poll returns, sees the epoch moved and retires (its thread
-//!    ends; shutdown joins it like any worker).
+//!    ends; shutdown joins it like any worker). If its poll ended just before the bump, it
+//!    may already be on its way to park on the slot's parker: the hand-off wakes every
+//!    thread parked there, and a woken thread checks the epoch before anything else.
 //! 5. Report once per spawn location: `Builder::on_blocked_worker`'s callback, or one line on
 //!    stderr.
 //!
@@ -140,6 +147,7 @@ impl fmt::Debug for Monitor {
 #[derive(Clone, Copy)]
 struct Seen {
     polls: u64,
+    scheduled: u64,
     since: Instant,
 }
 
@@ -159,10 +167,11 @@ pub(crate) fn run_monitor(
         task::refresh_clock();
         for (index, remote) in shared.workers.iter().enumerate() {
             let polls = counters::read(&remote.counters.polls);
+            let scheduled = counters::read(&remote.counters.scheduled);
             let in_poll = polls != counters::read(&remote.counters.polls_done);
             seen[index] = match seen[index] {
                 _ if !in_poll => None,
-                Some(s) if s.polls == polls => {
+                Some(s) if s.polls == polls && s.scheduled == scheduled => {
                     if s.since.elapsed() < monitor.threshold {
                         Some(s)
                     } else {
@@ -179,6 +188,7 @@ pub(crate) fn run_monitor(
                 }
                 _ => Some(Seen {
                     polls,
+                    scheduled,
                     since: Instant::now(),
                 }),
             };
@@ -211,7 +221,8 @@ fn hand_off(
     start_worker: &impl Fn(usize, u64) -> io::Result<JoinHandle<()>>,
 ) {
     let remote = &shared.workers[index];
-    let epoch = remote.epoch.fetch_add(1, Relaxed) + 1;
+    // `SeqCst`: before the `unpark_all` below, against a parking thread (see `park.rs`).
+    let epoch = remote.epoch.fetch_add(1, SeqCst) + 1;
     if let Some(task) = remote.next.take() {
         shared.injector.push(task);
     }
@@ -223,6 +234,10 @@ fn hand_off(
         Ok(thread) => lock(&shared.threads).push(thread),
         Err(err) => eprintln!("goro: the monitor could not start a replacement worker: {err}"),
     }
+    // The stuck thread may have finished its poll just now and be parking on the slot's
+    // parker (it checked the epoch before the bump): wake it so that it sees the bump and
+    // retires, rather than sleep beside the new owner.
+    remote.parker.unpark_all(&shared.reactor);
     shared.notify_parked();
 }
 

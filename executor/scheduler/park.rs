@@ -14,6 +14,18 @@
 //!
 //! The condition variable's mutex is taken by `unpark` before notifying, so a notify cannot
 //! slip between the parker's state change and its `wait`.
+//!
+//! ## Abandon
+//! When the monitor hands a stuck worker's slot to a new thread, the old thread, whose poll
+//! may end at that very moment, could still reach `park` on the slot's parker, which now
+//! belongs to the new owner. The state word can describe one sleeper only, so the old
+//! thread must never sleep here. It marks itself parked, then checks the slot's epoch
+//! (`SeqCst`); the monitor bumps the epoch, then swaps `NOTIFIED` in and wakes every
+//! sleeper (`unpark_all`, `SeqCst`). In the single order of those four operations, either
+//! the old thread sees the bump and backs out, or the monitor's swap sees it parked and
+//! wakes it. A thread that finds another sleeper's mark leaves it alone and returns, and an
+//! abandoned thread that wakes returns without touching the word (the new owner may have
+//! taken the monitor's `NOTIFIED` and parked meanwhile).
 
 use crate::loom::{AtomicUsize, Condvar, Mutex, lock};
 use crate::reactor::{Driver, Handle as ReactorHandle};
@@ -45,7 +57,17 @@ impl Parker {
     /// Returns how many resources the reactor made ready meanwhile.
     /// `SeqCst` on the state: see the module doc; the ordering against the idle counts is
     /// what rules out a lost wake-up between `Idle` and here.
-    pub(crate) fn park(&self, driver: &Mutex<Driver>, reactor: &ReactorHandle) -> usize {
+    ///
+    /// `abandoned` says whether the calling thread lost its slot to the monitor; it is read
+    /// after the thread is marked parked, and the monitor bumps the slot's epoch before it
+    /// wakes the slot's parker, so a thread that lost its slot never sleeps here unseen (see
+    /// `Abandon` in the module doc).
+    pub(crate) fn park(
+        &self,
+        driver: &Mutex<Driver>,
+        reactor: &ReactorHandle,
+        abandoned: impl Fn() -> bool,
+    ) -> usize {
         if self
             .state
             .compare_exchange(NOTIFIED, EMPTY, SeqCst, SeqCst)
@@ -54,37 +76,52 @@ impl Parker {
             return 0;
         }
         if let Ok(mut driver) = driver.try_lock() {
-            if self
-                .state
-                .compare_exchange(EMPTY, PARKED_DRIVER, SeqCst, SeqCst)
-                .is_err()
-            {
-                self.state.swap(EMPTY, SeqCst);
+            if !self.mark_parked(PARKED_DRIVER, &abandoned) {
                 return 0;
             }
             let ready = driver.turn(reactor, None);
-            self.state.swap(EMPTY, SeqCst);
+            // An abandoned thread leaves the word to the new owner, who may be parked now.
+            if !abandoned() {
+                self.state.swap(EMPTY, SeqCst);
+            }
             return ready;
         }
         let mut guard = lock(&self.mutex);
-        if self
-            .state
-            .compare_exchange(EMPTY, PARKED_CONDVAR, SeqCst, SeqCst)
-            .is_err()
-        {
-            self.state.swap(EMPTY, SeqCst);
+        if !self.mark_parked(PARKED_CONDVAR, &abandoned) {
             return 0;
         }
         loop {
             guard = self.condvar.wait(guard).unwrap_or_else(|e| e.into_inner());
-            if self
-                .state
-                .compare_exchange(NOTIFIED, EMPTY, SeqCst, SeqCst)
-                .is_ok()
-            {
-                return 0;
+            match self.state.compare_exchange(NOTIFIED, EMPTY, SeqCst, SeqCst) {
+                // Still marked parked: a spurious wake-up, unless this thread lost its slot.
+                Err(PARKED_CONDVAR) if !abandoned() => continue,
+                // Unparked; or the mark is gone (a thread that lost its slot took the
+                // notification meant for this one): return as if woken, the caller looks
+                // for work and parks again.
+                _ => return 0,
             }
         }
+    }
+
+    /// Moves the state from `EMPTY` to `parked`; false if the caller must not sleep: an
+    /// unpark came first (consumed here), another thread sleeps here (left alone: only a
+    /// thread that lost its slot meets that), or the caller lost its slot.
+    fn mark_parked(&self, parked: usize, abandoned: &impl Fn() -> bool) -> bool {
+        match self.state.compare_exchange(EMPTY, parked, SeqCst, SeqCst) {
+            Ok(_) => {}
+            Err(NOTIFIED) => {
+                self.state.swap(EMPTY, SeqCst);
+                return false;
+            }
+            Err(_) => return false,
+        }
+        if abandoned() {
+            // Back to `EMPTY` unless an unpark (meant for the slot's new owner) came since;
+            // that one stays for the owner.
+            let _ = self.state.compare_exchange(parked, EMPTY, SeqCst, SeqCst);
+            return false;
+        }
+        true
     }
 
     /// Shutdown: wakes every thread parked here, even two (a thread that lost its slot to

@@ -11,7 +11,8 @@
 //! 5. Park (`park.rs`); with the clock paused and every worker idle, jump the clock to the
 //!    next timer instead.
 
-use super::{LOCAL_QUEUE_CAPACITY, Remote, Shared, context, counters};
+use super::queue::CAPACITY;
+use super::{Remote, Shared, context, counters};
 use crate::coop;
 use crate::loom::Arc;
 use crate::task::{self, Notified};
@@ -81,9 +82,14 @@ impl Worker {
             }
             self.park();
         }
-        if self.is_searching && !self.lost_slot() {
+        // Counted as searching (a notifier woke this thread): pass the wake-up on, as a
+        // searcher that stops always does, so that it is not lost with this thread (one that
+        // lost its slot shares the slot's parker with the new owner).
+        if self.is_searching {
             self.is_searching = false;
-            self.shared.idle.transition_worker_from_searching();
+            if self.shared.idle.transition_worker_from_searching() {
+                self.shared.notify_parked();
+            }
         }
     }
 
@@ -124,12 +130,12 @@ impl Worker {
             return None;
         }
         let share = injector.len() / self.shared.num_workers() + 1;
-        let batch = share.min(LOCAL_QUEUE_CAPACITY / 2);
+        let batch = share.min(CAPACITY / 2);
         let first = injector.pop()?;
         let queue = &self.remote().queue;
         for _ in 1..batch {
             let Some(task) = injector.pop() else { break };
-            if let Err(task) = queue.push(task) {
+            if let Err(task) = queue.try_push(task) {
                 injector.push(task);
                 break;
             }
@@ -176,23 +182,9 @@ impl Worker {
     /// Moves half of `victim`'s queue into ours (which is empty) and returns one task.
     fn steal_half(&self, victim: usize) -> Option<Task> {
         let from = &self.shared.workers[victim].queue;
-        let count = from.len().div_ceil(2);
-        if count == 0 {
-            return None;
-        }
-        let first = from.pop()?;
-        let to = &self.remote().queue;
-        let mut stolen = 1;
-        for _ in 1..count {
-            let Some(task) = from.pop() else { break };
-            if let Err(task) = to.push(task) {
-                self.shared.injector.push(task);
-                break;
-            }
-            stolen += 1;
-        }
+        let (task, stolen) = from.steal_half_into(&self.remote().queue)?;
         counters::bump(&self.remote().counters.steals, stolen);
-        Some(first)
+        Some(task)
     }
 
     /// Takes `victim`'s `next` task if the victim polled nothing while we waited briefly: a
@@ -241,6 +233,15 @@ impl Worker {
             != self.epoch
     }
 
+    /// `lost_slot` as the parker's abandon check needs it: `SeqCst`, against the monitor's
+    /// `SeqCst` bump (see `park.rs`).
+    fn lost_slot_seq_cst(&self) -> bool {
+        self.remote()
+            .epoch
+            .load(std::sync::atomic::Ordering::SeqCst)
+            != self.epoch
+    }
+
     /// Turns the reactor if no other worker is parked in it; returns how many resources
     /// became ready.
     fn poll_reactor(&self, max_wait: Option<Duration>) -> usize {
@@ -269,7 +270,10 @@ impl Worker {
             return;
         }
         counters::bump(&self.remote().counters.parks, 1);
-        let ready = self.remote().parker.park(&shared.driver, &shared.reactor);
+        let ready = self
+            .remote()
+            .parker
+            .park(&shared.driver, &shared.reactor, || self.lost_slot_seq_cst());
         counters::bump(&self.remote().counters.reactor_wakeups, ready as u64);
         task::refresh_clock();
         // Woken by a notifier, the worker was counted as searching; on its own, it was not.

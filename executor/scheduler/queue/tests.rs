@@ -1,0 +1,168 @@
+//! The local queue's own tests, on boxed numbers so that Miri (`scripts/miri.sh`) checks
+//! every pointer the ring hands out and reports any entry it loses or frees twice.
+
+use super::{CAPACITY, LocalQueue};
+use std::sync::atomic::AtomicBool;
+use std::sync::atomic::Ordering::{Acquire, Release};
+use std::sync::{Arc, Barrier, Mutex};
+use std::thread;
+
+fn push_all(queue: &LocalQueue<Box<usize>>, values: std::ops::Range<usize>) -> Vec<usize> {
+    let mut overflowed = Vec::new();
+    for value in values {
+        queue.push(Box::new(value), |entry| overflowed.push(*entry));
+    }
+    overflowed
+}
+
+#[test]
+fn pops_in_push_order() {
+    let queue = LocalQueue::new();
+    assert!(push_all(&queue, 0..10).is_empty());
+    assert_eq!(queue.len(), 10);
+    let popped: Vec<usize> = std::iter::from_fn(|| queue.pop().map(|b| *b)).collect();
+    assert_eq!(popped, (0..10).collect::<Vec<_>>());
+    assert!(queue.is_empty());
+}
+
+#[test]
+fn a_full_queue_moves_its_older_half_out() {
+    let queue = LocalQueue::new();
+    let overflowed = push_all(&queue, 0..CAPACITY + 1);
+    let half = CAPACITY / 2;
+    assert_eq!(overflowed, (0..half).collect::<Vec<_>>());
+    assert_eq!(queue.len(), CAPACITY - half + 1);
+    let left: Vec<usize> = std::iter::from_fn(|| queue.pop().map(|b| *b)).collect();
+    assert_eq!(left, (half..=CAPACITY).collect::<Vec<_>>());
+}
+
+#[test]
+fn try_push_hands_the_entry_back_when_full() {
+    let queue = LocalQueue::new();
+    for value in 0..CAPACITY {
+        assert!(queue.try_push(Box::new(value)).is_ok());
+    }
+    assert_eq!(queue.try_push(Box::new(7)).map_err(|b| *b), Err(7));
+}
+
+#[test]
+fn steal_takes_the_older_half_rounded_up() {
+    let victim = LocalQueue::new();
+    let thief = LocalQueue::new();
+    push_all(&victim, 0..5);
+    let (entry, count) = victim.steal_half_into(&thief).unwrap();
+    assert_eq!((*entry, count), (2, 3));
+    assert_eq!(thief.len(), 2);
+    assert_eq!(thief.pop().map(|b| *b), Some(0));
+    assert_eq!(thief.pop().map(|b| *b), Some(1));
+    assert_eq!(victim.pop().map(|b| *b), Some(3));
+    assert!(
+        LocalQueue::<Box<usize>>::new()
+            .steal_half_into(&thief)
+            .is_none()
+    );
+}
+
+#[test]
+fn wrapping_around_the_ring_keeps_every_entry() {
+    let queue = LocalQueue::new();
+    let mut next = 0;
+    for round in 0..(3 * CAPACITY) {
+        push_all(&queue, next..next + 3);
+        next += 3;
+        for _ in 0..(2 + round % 2) {
+            assert!(queue.pop().is_some());
+        }
+    }
+    let left: Vec<usize> = std::iter::from_fn(|| queue.pop().map(|b| *b)).collect();
+    assert!(left.windows(2).all(|w| w[0] < w[1]));
+}
+
+#[test]
+fn dropping_the_queue_drops_its_entries() {
+    let queue = LocalQueue::new();
+    push_all(&queue, 0..3);
+    drop(queue);
+}
+
+/// A stale producer (a thread whose slot the monitor handed off, in the middle of a push)
+/// racing the owner: entries it cannot place go to the overflow, none is lost.
+#[test]
+fn two_producers_lose_nothing() {
+    const EACH: usize = if cfg!(miri) { 300 } else { 20_000 };
+    let queue = Arc::new(LocalQueue::<Box<usize>>::new());
+    let seen = Arc::new(Mutex::new(vec![0u8; 2 * EACH]));
+    let start = Arc::new(Barrier::new(2));
+    let producers: Vec<_> = (0..2)
+        .map(|p| {
+            let (queue, seen, start) = (queue.clone(), seen.clone(), start.clone());
+            thread::spawn(move || {
+                start.wait();
+                let record = |entry: Box<usize>| seen.lock().unwrap()[*entry] += 1;
+                for value in p * EACH..(p + 1) * EACH {
+                    queue.push(Box::new(value), record);
+                    if value % 2 == 0 {
+                        if let Some(entry) = queue.pop() {
+                            record(entry);
+                        }
+                    }
+                }
+            })
+        })
+        .collect();
+    for producer in producers {
+        producer.join().unwrap();
+    }
+    while let Some(entry) = queue.pop() {
+        seen.lock().unwrap()[*entry] += 1;
+    }
+    assert!(seen.lock().unwrap().iter().all(|&n| n == 1));
+}
+
+/// The owner pushes and pops while stealers take halves: each entry comes out exactly once.
+#[test]
+fn owner_and_stealers_see_each_entry_once() {
+    const ENTRIES: usize = if cfg!(miri) { 200 } else { 20_000 };
+    const STEALERS: usize = 2;
+    let victim = Arc::new(LocalQueue::<Box<usize>>::new());
+    let seen = Arc::new(Mutex::new(vec![0u8; ENTRIES]));
+    let done = Arc::new(AtomicBool::new(false));
+    let stealers: Vec<_> = (0..STEALERS)
+        .map(|_| {
+            let (victim, seen, done) = (victim.clone(), seen.clone(), done.clone());
+            thread::spawn(move || {
+                let mine = LocalQueue::new();
+                let mut steals = 0;
+                // Until the owner is done and the victim empty; `Acquire` pairs with the
+                // owner's `Release` after its last push.
+                while !(done.load(Acquire) && victim.is_empty()) {
+                    let Some((entry, _)) = victim.steal_half_into(&mine) else {
+                        thread::yield_now();
+                        continue;
+                    };
+                    steals += 1;
+                    let mut seen = seen.lock().unwrap();
+                    seen[*entry] += 1;
+                    while let Some(entry) = mine.pop() {
+                        seen[*entry] += 1;
+                    }
+                }
+                steals
+            })
+        })
+        .collect();
+    let record = |entry: Box<usize>| seen.lock().unwrap()[*entry] += 1;
+    for value in 0..ENTRIES {
+        victim.push(Box::new(value), record);
+        if value % 3 == 0 {
+            if let Some(entry) = victim.pop() {
+                record(entry);
+            }
+        }
+    }
+    done.store(true, Release);
+    let steals: usize = stealers.into_iter().map(|s| s.join().unwrap()).sum();
+    assert!(victim.is_empty());
+    assert!(seen.lock().unwrap().iter().all(|&n| n == 1));
+    eprintln!("{steals} steals");
+}
