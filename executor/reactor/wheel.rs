@@ -110,12 +110,30 @@ const NONE: u32 = u32::MAX;
 /// A key stays valid until [`Wheel::cancel`] is called with it; after that (and after the
 /// slab entry is reused by another timer) the generation no longer matches, so the key is
 /// *stale* and every operation on it is a no-op.
+///
+/// [`TimerKey::UNREGISTERED`] (index [`NONE`]) stands for "no timer", so that a holder
+/// needs no `Option` (which would cost 4 more bytes, and 8 with padding, in every `Sleep`):
+/// the slab never hands out index [`NONE`] (see [`Wheel::insert`]), so that key is stale
+/// for every wheel and every operation on it is a no-op.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct TimerKey {
-    /// Index of the entry in the slab.
+    /// Index of the entry in the slab; [`NONE`] in [`TimerKey::UNREGISTERED`].
     index: u32,
     /// Generation the entry had when this key was handed out.
     generation: u32,
+}
+
+impl TimerKey {
+    /// The key of no timer.
+    pub(crate) const UNREGISTERED: TimerKey = TimerKey {
+        index: NONE,
+        generation: 0,
+    };
+
+    /// False for [`TimerKey::UNREGISTERED`].
+    pub(crate) fn is_registered(self) -> bool {
+        self.index != NONE
+    }
 }
 
 /// What a slab entry is doing.
@@ -213,6 +231,8 @@ impl Wheel {
     ///
     /// A deadline not after [`Wheel::now`] fires at the next [`Wheel::advance_to`]. O(1); it
     /// allocates only when the slab has no vacant entry.
+    ///
+    /// The key's index is never [`NONE`], so it differs from [`TimerKey::UNREGISTERED`].
     ///
     /// # Panics
     ///
@@ -827,6 +847,11 @@ mod tests {
             generation: 0,
         };
         assert!(wheel.is_fired(forged) && !wheel.reset(forged, 5));
+        let none = TimerKey::UNREGISTERED;
+        assert!(!none.is_registered() && new.is_registered());
+        assert!(wheel.is_fired(none) && !wheel.reset(none, 5) && !wheel.set_waker(none, &old_w));
+        wheel.cancel(none);
+        assert_eq!(wheel.len(), 1);
     }
 
     #[test]
