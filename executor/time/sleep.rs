@@ -54,8 +54,7 @@ pub fn sleep_until(deadline: Instant) -> Sleep {
         None => panic!("goro::time::sleep: {}", crate::runtime::NO_RUNTIME),
     };
     Sleep {
-        deadline,
-        timer: TimerHandle::new(reactor),
+        timer: TimerHandle::new(reactor, deadline),
     }
 }
 
@@ -73,12 +72,13 @@ pub fn sleep_until(deadline: Instant) -> Sleep {
 /// ```
 #[must_use = "futures do nothing unless you `.await` them"]
 pub struct Sleep {
-    deadline: Instant,
+    /// The deadline and the timer (24 bytes on 64-bit targets; see `TimerHandle`).
     timer: TimerHandle,
 }
 
 impl Sleep {
-    /// When the sleep completes.
+    /// When the sleep completes: the instant given, unless it lies more than about 292 years
+    /// from the runtime's start (it is then clamped to that distance).
     ///
     /// ```
     /// use std::time::{Duration, Instant};
@@ -88,7 +88,7 @@ impl Sleep {
     /// });
     /// ```
     pub fn deadline(&self) -> Instant {
-        self.deadline
+        self.timer.deadline()
     }
 
     /// True once the deadline has passed.
@@ -100,7 +100,7 @@ impl Sleep {
     /// });
     /// ```
     pub fn is_elapsed(&self) -> bool {
-        self.timer.now() >= self.deadline
+        self.timer.is_elapsed()
     }
 
     /// Moves the deadline, whether the sleep is pending or completed; the next poll waits
@@ -115,9 +115,7 @@ impl Sleep {
     /// });
     /// ```
     pub fn reset(self: Pin<&mut Self>, deadline: Instant) {
-        let this = self.get_mut();
-        this.deadline = deadline;
-        this.timer.reset(deadline);
+        self.get_mut().timer.reset(deadline);
     }
 }
 
@@ -125,7 +123,7 @@ impl Sleep {
     /// Polls without the cooperative budget: for `Timeout`, whose inner future may have
     /// spent the budget, and whose deadline must still be seen.
     pub(crate) fn poll_unbudgeted(&mut self, cx: &mut Context<'_>) -> Poll<()> {
-        self.timer.poll_elapsed(self.deadline, cx)
+        self.timer.poll_elapsed(cx)
     }
 }
 
@@ -144,7 +142,18 @@ impl Future for Sleep {
 impl fmt::Debug for Sleep {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Sleep")
-            .field("deadline", &self.deadline)
+            .field("deadline", &self.deadline())
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every task asleep in a `Sleep` carries one in its future (issue 6: memory per
+    /// sleeping task): an `Arc`, a `TimerKey` and an `i64` deadline.
+    #[test]
+    #[cfg(target_pointer_width = "64")]
+    fn sleep_is_24_bytes() {
+        assert_eq!(std::mem::size_of::<super::Sleep>(), 24);
     }
 }
