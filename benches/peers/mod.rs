@@ -1,6 +1,11 @@
 //! The peers the benchmarks and `examples/versus` compare goro with, behind one small trait,
-//! and the countdown several workloads finish on. Shared by `benches/*.rs` (as `mod peers`)
-//! and `examples/versus.rs` (by `#[path]`); each user takes the part it needs.
+//! the countdown several workloads finish on, and the workloads themselves: the scheduler's
+//! in [`workloads`], TCP echo in [`echo`]. Shared by `benches/*.rs` (as `mod peers`) and
+//! `examples/versus.rs` (by `#[path]`), so that both measure the same code; each user takes
+//! the part it needs.
+
+pub mod echo;
+pub mod workloads;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -100,6 +105,41 @@ impl Exec for Arc<async_executor::Executor<'static>> {
         // The calling thread only polls `future`; the pool's threads run the tasks, as in
         // goro's and tokio's `block_on`.
         futures_lite::future::block_on(future)
+    }
+}
+
+/// goro's runtime with `workers` worker threads.
+pub fn goro_runtime(workers: usize) -> goro::Runtime {
+    goro::Builder::new()
+        .worker_threads(workers)
+        .build()
+        .expect("goro runtime")
+}
+
+/// tokio's multi-thread runtime with `workers` worker threads, I/O and time enabled.
+pub fn tokio_runtime(workers: usize) -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(workers)
+        .enable_all()
+        .build()
+        .expect("tokio runtime")
+}
+
+/// Every runtime with the same number of workers, built once and kept for a whole
+/// criterion run.
+pub struct Runtimes {
+    pub goro: goro::Runtime,
+    pub tokio: tokio::runtime::Runtime,
+    pub async_executor: AsyncExecutorPool,
+}
+
+impl Runtimes {
+    pub fn new(workers: usize) -> Runtimes {
+        Runtimes {
+            goro: goro_runtime(workers),
+            tokio: tokio_runtime(workers),
+            async_executor: AsyncExecutorPool::new(workers),
+        }
     }
 }
 
