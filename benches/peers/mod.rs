@@ -13,6 +13,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::thread;
+use std::time::Duration;
 
 use futures::channel::oneshot;
 use futures::future::{FutureExt, Shared};
@@ -30,6 +31,9 @@ pub trait Exec: Clone + Send + Sync + 'static {
     where
         F: Future<Output = ()> + Send + 'static;
     fn yield_now(&self) -> impl Future<Output = ()> + Send + 'static;
+    /// The runtime's own timer (smol's, from async-io, for async-executor). Call it from
+    /// inside a task: tokio's and goro's need their runtime to be the current one.
+    fn sleep(&self, duration: Duration) -> impl Future<Output = ()> + Send + 'static;
     fn block_on<F: Future>(&self, future: F) -> F::Output;
 }
 
@@ -61,6 +65,9 @@ impl Exec for goro::Handle {
     fn yield_now(&self) -> impl Future<Output = ()> + Send + 'static {
         goro::yield_now()
     }
+    fn sleep(&self, duration: Duration) -> impl Future<Output = ()> + Send + 'static {
+        goro::time::sleep(duration)
+    }
     fn block_on<F: Future>(&self, future: F) -> F::Output {
         goro::Handle::block_on(self, future)
     }
@@ -81,6 +88,9 @@ impl Exec for tokio::runtime::Handle {
     fn yield_now(&self) -> impl Future<Output = ()> + Send + 'static {
         tokio::task::yield_now()
     }
+    fn sleep(&self, duration: Duration) -> impl Future<Output = ()> + Send + 'static {
+        tokio::time::sleep(duration)
+    }
     fn block_on<F: Future>(&self, future: F) -> F::Output {
         tokio::runtime::Handle::block_on(self, future)
     }
@@ -100,6 +110,11 @@ impl Exec for Arc<async_executor::Executor<'static>> {
     }
     fn yield_now(&self) -> impl Future<Output = ()> + Send + 'static {
         futures_lite::future::yield_now()
+    }
+    fn sleep(&self, duration: Duration) -> impl Future<Output = ()> + Send + 'static {
+        // `map`, not an `async` block, which would hold the timer twice (captured and
+        // awaited): the memory workloads count every byte of a sleeping task.
+        async_io::Timer::after(duration).map(drop)
     }
     fn block_on<F: Future>(&self, future: F) -> F::Output {
         // The calling thread only polls `future`; the pool's threads run the tasks, as in

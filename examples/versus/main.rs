@@ -4,15 +4,23 @@
 //! Part 1 retells the Go programs that goroutines are taught with (spawn and wait, the shared
 //! counter, `main` returning early) in goro. Part 2 prints a table: the time to spawn and
 //! join 10,000 and 1,000,000 trivial units, and the memory each unit costs while parked,
-//! for goro, tokio's multi-thread runtime, async-executor and one OS thread per unit.
+//! for goro, tokio's multi-thread runtime, async-executor and one OS thread per unit; then
+//! the memory per task of 1,000,000 tasks parked and of 1,000,000 tasks in a one-hour sleep,
+//! against issue 6's bars. Part 3 prints issue 6's workloads (`benches/peers`: the code of
+//! `cargo bench --bench scheduler` and `--bench io`) for goro, tokio and async-executor, the
+//! median of several runs each, goro's ratio to the best peer, and whether issue 6's bar for
+//! that ratio holds. The sleeping-task memory and part 3, with issue 6's bars, are in
+//! `bars.rs`.
 //!
 //! Every runtime gets the same number of worker threads (the number of CPUs) and runs the
-//! same generic workload through the small [`Exec`] trait. Each cell of the table is
-//! measured in a fresh child process: the example re-runs itself with the hidden argument
-//! `--child-time=PEER:UNITS` or `--child-mem=PEER:UNITS` (PEER: goro, tokio,
-//! async-executor or threads), so that what one runtime left in the allocator does not bias
-//! the next one's numbers. `--child-time=goro:1000000` is also a handy target for
-//! `perf stat` or `valgrind --tool=callgrind`.
+//! same generic workload through the small [`Exec`] trait (and [`Net`] for echo). Each cell
+//! of part 2, and each runtime's column of part 3, is measured in a fresh child process: the
+//! example re-runs itself with the hidden argument `--child-time=PEER:UNITS`,
+//! `--child-mem=PEER:UNITS`, `--child-sleep=PEER:UNITS` or `--child-workloads=PEER:RUNS`
+//! (PEER: goro, tokio, async-executor, or threads for the first two), so that what one
+//! runtime left in the allocator does not bias the next one's numbers.
+//! `--child-time=goro:1000000` is also a handy target for `perf stat` or
+//! `valgrind --tool=callgrind`.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -34,13 +42,16 @@ const THREAD_CAP: usize = 30_000;
 const TIME_RUNS: usize = 5;
 /// Timed runs per cell of 1,000,000 tasks, and of threads (they take seconds each).
 const SLOW_RUNS: usize = 2;
-
 fn main() {
     if let Some(arg) = std::env::args().nth(1) {
         if let Some(spec) = arg.strip_prefix("--child-time=") {
             child_time(spec);
         } else if let Some(spec) = arg.strip_prefix("--child-mem=") {
             child_mem(spec);
+        } else if let Some(spec) = arg.strip_prefix("--child-sleep=") {
+            bars::child_sleep(spec);
+        } else if let Some(spec) = arg.strip_prefix("--child-workloads=") {
+            bars::child_workloads(spec);
         } else {
             eprintln!("versus takes no arguments: cargo run --release --example versus");
             std::process::exit(2);
@@ -56,6 +67,7 @@ fn main() {
     seed_counter();
     seed_main_returns();
     table();
+    bars::workloads_table();
 }
 
 fn heading(title: &str) {
@@ -136,12 +148,15 @@ fn seed_main_returns() {
 // The runtimes behind one small trait, shared with the benches
 // ---------------------------------------------------------------------------------------
 
-// Shared with benches/; this program does not use every part of it (e.g. `yield_now`).
+// Shared with benches/; this program does not use every part of it (e.g. `Runtimes`).
 #[allow(dead_code)]
-#[path = "../benches/peers/mod.rs"]
+#[path = "../../benches/peers/mod.rs"]
 mod peers;
 
+use peers::echo::Net;
 use peers::{AsyncExecutorPool, Exec};
+
+mod bars;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Peer {
@@ -169,27 +184,14 @@ impl Peer {
 /// A measurement written once, generic over the runtime.
 trait Workload {
     type Out;
-    fn run<E: Exec>(self, exec: &E) -> Self::Out;
+    fn run<E: Net>(self, exec: &E) -> Self::Out;
 }
 
 /// Builds `peer`'s runtime with `workers` threads, runs `workload` on it, and drops it.
 fn on_peer<W: Workload>(peer: Peer, workers: usize, workload: W) -> W::Out {
     match peer {
-        Peer::Goro => {
-            let runtime = goro::Builder::new()
-                .worker_threads(workers)
-                .build()
-                .expect("goro runtime");
-            workload.run(runtime.handle())
-        }
-        Peer::Tokio => {
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(workers)
-                .enable_all()
-                .build()
-                .expect("tokio runtime");
-            workload.run(runtime.handle())
-        }
+        Peer::Goro => workload.run(peers::goro_runtime(workers).handle()),
+        Peer::Tokio => workload.run(peers::tokio_runtime(workers).handle()),
         Peer::AsyncExecutor => workload.run(&AsyncExecutorPool::new(workers).executor),
     }
 }
@@ -212,7 +214,7 @@ struct SpawnJoin {
 
 impl Workload for SpawnJoin {
     type Out = Duration;
-    fn run<E: Exec>(self, exec: &E) -> Duration {
+    fn run<E: Net>(self, exec: &E) -> Duration {
         spawn_join_once(exec, self.units);
         best((0..self.runs).map(|_| spawn_join_once(exec, self.units)))
     }
@@ -329,7 +331,7 @@ struct Park {
 
 impl Workload for Park {
     type Out = Growth;
-    fn run<E: Exec>(self, exec: &E) -> Growth {
+    fn run<E: Net>(self, exec: &E) -> Growth {
         let units = self.units;
         let (done, all_done) = mpsc::sync_channel(1);
         let event = Arc::new(Event {
@@ -444,7 +446,7 @@ fn child_time(spec: &str) {
     let (peer, units) = parse_spec(spec);
     let best = match peer {
         "threads" if units <= THREAD_WAVE => {
-            best((0..TIME_RUNS).map(|_| threads_spawn_join(units)))
+            best((0..SLOW_RUNS).map(|_| threads_spawn_join(units)))
         }
         "threads" => {
             let ran = units.min(THREAD_CAP);
@@ -569,6 +571,7 @@ fn table() {
         }
     }
     print_table(&rows);
+    bars::idle_memory(&rows);
 }
 
 fn print_table(rows: &[Row]) {

@@ -1,0 +1,295 @@
+//! Issue 6's bars, for `examples/versus`: memory per idle task (parked, from part 2's rows;
+//! asleep, measured here) at the end of part 2, and part 3: issue 6's workloads
+//! (`benches/peers`, the code of `cargo bench --bench scheduler` and `--bench io`) for goro,
+//! tokio and async-executor, each runtime in a fresh child process, the median of several
+//! runs, goro's ratio to the best peer, and whether the bar for that ratio holds.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use super::peers::echo::{Echo, Net};
+use super::peers::workloads;
+use super::{
+    PEERS, Peer, Row, Workload, bytes, heading, in_child, memory, on_peer, parse_spec, thousands,
+    wait_until, workers,
+};
+
+/// How long the sleeping tasks of the memory part sleep: far past the end of the program.
+const HOUR: Duration = Duration::from_secs(3600);
+
+// ---------------------------------------------------------------------------------------
+// Part 2, continued: memory per idle task
+// ---------------------------------------------------------------------------------------
+
+/// Tasks of the idle-memory rows.
+const IDLE_UNITS: usize = 1_000_000;
+/// Issue 6's bars for goro, in bytes of RSS per task: parked on an event, asleep.
+const PARKED_BAR: f64 = 128.0;
+const SLEEPING_BAR: f64 = 200.0;
+
+/// Prints memory per parked task (from part 2's rows) and per sleeping task (measured
+/// here, each runtime in a fresh child process) at [`IDLE_UNITS`] tasks.
+pub(super) fn idle_memory(rows: &[Row]) {
+    println!(
+        "\nmemory per idle task, {} tasks each in a fresh child process (RSS growth / N): \
+         parked on one event (as above), or each in a one-hour sleep on its runtime's timer \
+         (async-executor: async-io's)",
+        thousands(IDLE_UNITS)
+    );
+    println!("{:<15} {:>9} {:>9}", "runtime", "parked", "sleeping");
+    let mut goro = (0.0, 0.0);
+    for peer in PEERS.map(Peer::name) {
+        let parked = rows
+            .iter()
+            .find(|row| row.units == IDLE_UNITS && row.name == peer)
+            .expect("a parked row")
+            .mem_per_unit;
+        let sleeping = in_child("sleep", peer, IDLE_UNITS)("rss") / IDLE_UNITS as f64;
+        if peer == "goro" {
+            goro = (parked, sleeping);
+        }
+        println!("{peer:<15} {:>9} {:>9}", bytes(parked), bytes(sleeping));
+    }
+    println!(
+        "{:<15} {:>9} {:>9}",
+        "goro's bar",
+        format!("<= {}", bytes(PARKED_BAR)),
+        format!("<= {}", bytes(SLEEPING_BAR))
+    );
+    println!(
+        "{:<15} {:>9} {:>9}",
+        "bar holds",
+        holds(goro.0 <= PARKED_BAR),
+        holds(goro.1 <= SLEEPING_BAR)
+    );
+}
+
+/// Spawns `units` detached tasks that each sleep for an hour on their runtime's timer,
+/// measures the RSS growth once every sleep has been polled (its timer is in the runtime's
+/// timer structure), prints it as `rss=BYTES virt=BYTES`, and ends the process there: the
+/// sleeps are not waited for, and tearing a million of them down would only cost time.
+struct Sleep {
+    units: usize,
+}
+
+impl Workload for Sleep {
+    type Out = ();
+    fn run<E: Net>(self, exec: &E) {
+        let units = self.units;
+        let asleep = Arc::new(AtomicUsize::new(0));
+        let before = memory();
+        let spawner = {
+            let (exec, asleep) = (exec.clone(), Arc::clone(&asleep));
+            async move {
+                for _ in 0..units {
+                    // Made here, in a task: tokio's and goro's timers need their runtime.
+                    exec.detach(Counted {
+                        future: exec.sleep(HOUR),
+                        pending: Some(Arc::clone(&asleep)),
+                    });
+                }
+            }
+        };
+        exec.block_on(exec.spawn(spawner));
+        wait_until(|| asleep.load(Ordering::Acquire) == units);
+        let growth = memory().minus(before);
+        println!("rss={} virt={}", growth.rss, growth.virt);
+        std::process::exit(0);
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// `future`, counted in `pending` the first time a poll leaves it pending.
+    struct Counted<F> {
+        #[pin]
+        future: F,
+        pending: Option<Arc<AtomicUsize>>,
+    }
+}
+
+impl<F: Future> Future for Counted<F> {
+    type Output = F::Output;
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let this = self.project();
+        let poll = this.future.poll(cx);
+        if poll.is_pending() {
+            if let Some(pending) = this.pending.take() {
+                // Release: pairs with the Acquire load that waits for all.
+                pending.fetch_add(1, Ordering::Release);
+            }
+        }
+        poll
+    }
+}
+
+/// Child process: `--child-sleep=PEER:UNITS` prints `rss=BYTES virt=BYTES` of growth with
+/// UNITS tasks asleep, and exits.
+pub(super) fn child_sleep(spec: &str) {
+    let (peer, units) = parse_spec(spec);
+    let peer = Peer::parse(peer).expect("unknown peer");
+    on_peer(peer, workers(), Sleep { units });
+}
+
+fn holds(yes: bool) -> &'static str {
+    if yes { "yes" } else { "NO" }
+}
+
+// ---------------------------------------------------------------------------------------
+// Part 3: issue 6's workloads against its bars
+// ---------------------------------------------------------------------------------------
+
+/// Timed runs of each part 3 workload, after one warm-up run; the table shows the median.
+const WORKLOAD_RUNS: usize = 5;
+/// The same for echo, whose runs are short (tens of ms) and noisy: more of them, for a
+/// steadier median.
+const ECHO_RUNS: usize = 25;
+/// The echo workload: connections, and round trips on each per run (`benches/io.rs`'s
+/// `echo_50_connections`).
+const ECHO_CONNECTIONS: usize = 50;
+const ECHO_ROUNDS: usize = 20;
+/// Issue 6's bars: goro's time over the best peer's at most this.
+const TIME_BARS: [(&str, f64); 5] = [
+    ("spawn_many", 0.8),
+    ("spawn_join", 0.8),
+    ("yield_many", 1.0),
+    ("ping_pong", 0.8),
+    ("chained_spawn", 1.0),
+];
+/// Issue 6's bars for echo: goro's throughput over tokio's, and over the best peer's, at
+/// least these.
+const ECHO_BAR_TOKIO: f64 = 1.1;
+const ECHO_BAR_BEST: f64 = 1.0;
+
+/// Every shared workload (`peers::workloads`) run `runs` times, then echo (`peers::echo`)
+/// [`ECHO_RUNS`] times, each after a warm-up run; their median times by name.
+struct Workloads {
+    runs: usize,
+}
+
+impl Workload for Workloads {
+    type Out = Vec<(&'static str, Duration)>;
+    fn run<E: Net>(self, exec: &E) -> Self::Out {
+        let mut medians: Vec<_> = workloads::all::<E>()
+            .into_iter()
+            .map(|(name, workload)| (name, median(self.runs, || workload(exec))))
+            .collect();
+        let mut echo = Echo::start(exec, ECHO_CONNECTIONS);
+        let echo_time = median(ECHO_RUNS, || echo.round_trips(ECHO_ROUNDS));
+        medians.push(("tcp_echo", echo_time));
+        medians
+    }
+}
+
+/// Calls `once` for a warm-up, then `runs` more times; the median time of those.
+fn median(runs: usize, mut once: impl FnMut()) -> Duration {
+    once();
+    let mut times: Vec<Duration> = (0..runs)
+        .map(|_| {
+            let start = Instant::now();
+            once();
+            start.elapsed()
+        })
+        .collect();
+    times.sort();
+    times[runs / 2]
+}
+
+/// Child process: `--child-workloads=PEER:RUNS` prints `NAME=NANOSECONDS` for each workload.
+pub(super) fn child_workloads(spec: &str) {
+    let (peer, runs) = parse_spec(spec);
+    let peer = Peer::parse(peer).expect("unknown peer");
+    for (name, time) in on_peer(peer, workers(), Workloads { runs }) {
+        print!("{name}={} ", time.as_nanos());
+    }
+    println!();
+}
+
+pub(super) fn workloads_table() {
+    heading(&format!(
+        "3. issue 6's workloads: goro vs tokio vs async-executor ({} worker threads each)",
+        workers()
+    ));
+    println!(
+        "The code of `cargo bench --bench scheduler` and `--bench io` (benches/peers). Time: \
+         median of {WORKLOAD_RUNS} runs ({ECHO_RUNS} for tcp_echo) after a warm-up run, each \
+         runtime in a fresh child process. tcp_echo: {ECHO_CONNECTIONS} loopback connections x {ECHO_ROUNDS} round \
+         trips of 64 bytes per run, client and server on the runtime, in round trips per \
+         second. Bar: issue 6's, for goro against the best peer."
+    );
+    let medians = PEERS.map(|peer| in_child("workloads", peer.name(), WORKLOAD_RUNS));
+    let seconds = |peer: usize, name: &str| medians[peer](name) / 1e9;
+    println!();
+    print_workload_row(
+        "workload",
+        ["goro", "tokio", "async-executor"].map(String::from),
+        "goro/best peer".into(),
+        "bar".into(),
+        "holds",
+    );
+    // PEERS[0] is goro; the best peer is the faster of the other two.
+    let best_peer = |name: &str| {
+        (1..PEERS.len())
+            .min_by(|&a, &b| seconds(a, name).total_cmp(&seconds(b, name)))
+            .expect("peers")
+    };
+    for (name, bar) in TIME_BARS {
+        let best = best_peer(name);
+        let ratio = seconds(0, name) / seconds(best, name);
+        print_workload_row(
+            name,
+            [0, 1, 2].map(|peer| time(seconds(peer, name))),
+            format!("{ratio:.2} ({})", PEERS[best].name()),
+            format!("<= {bar:.2}"),
+            holds(ratio <= bar),
+        );
+    }
+    let round_trips = (ECHO_CONNECTIONS * ECHO_ROUNDS) as f64;
+    let throughput = |peer: usize| round_trips / seconds(peer, "tcp_echo");
+    let best = best_peer("tcp_echo");
+    let over_best = throughput(0) / throughput(best);
+    print_workload_row(
+        "tcp_echo",
+        [0, 1, 2].map(|peer| rate(throughput(peer))),
+        format!("{over_best:.2} ({})", PEERS[best].name()),
+        format!(">= {ECHO_BAR_BEST:.2}"),
+        holds(over_best >= ECHO_BAR_BEST),
+    );
+    let over_tokio = throughput(0) / throughput(1);
+    print_workload_row(
+        "",
+        Default::default(),
+        format!("{over_tokio:.2} (tokio)"),
+        format!(">= {ECHO_BAR_TOKIO:.2}"),
+        holds(over_tokio >= ECHO_BAR_TOKIO),
+    );
+    println!(
+        "(\"goro/best peer\": goro's time over the faster peer's (below 1.00 goro is faster); \
+         for tcp_echo, goro's round trips per second over the peer's (above 1.00 goro is \
+         faster).)"
+    );
+}
+
+fn print_workload_row(name: &str, peers: [String; 3], ratio: String, bar: String, holds: &str) {
+    let [goro, tokio, async_executor] = peers;
+    println!(
+        "{name:<14} {goro:>11} {tokio:>11} {async_executor:>15} {ratio:>22} {bar:>9}  {holds}"
+    );
+}
+
+/// A time in seconds, in ms or µs.
+fn time(seconds: f64) -> String {
+    if seconds < 1e-3 {
+        format!("{:.0} µs", seconds * 1e6)
+    } else {
+        format!("{:.1} ms", seconds * 1e3)
+    }
+}
+
+/// Round trips per second, in thousands.
+fn rate(per_second: f64) -> String {
+    format!("{:.1}k rt/s", per_second / 1e3)
+}
