@@ -1,5 +1,5 @@
 //! The TCP echo workload, written once for goro, tokio and async-executor, so that
-//! `benches/io.rs` and `examples/versus.rs` measure the same code.
+//! `benches/io.rs` and `examples/versus` measure the same code.
 //!
 //! [`Echo::start`] binds an echo server on loopback (a detached accept task that spawns one
 //! detached echo task per connection) and opens the client connections, both outside any

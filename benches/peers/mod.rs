@@ -1,7 +1,7 @@
 //! The peers the benchmarks and `examples/versus` compare goro with, behind one small trait,
 //! the countdown several workloads finish on, and the workloads themselves: the scheduler's
 //! in [`workloads`], TCP echo in [`echo`]. Shared by `benches/*.rs` (as `mod peers`) and
-//! `examples/versus.rs` (by `#[path]`), so that both measure the same code; each user takes
+//! `examples/versus` (by `#[path]`), so that both measure the same code; each user takes
 //! the part it needs.
 
 pub mod echo;

@@ -1,5 +1,5 @@
 //! The scheduler workloads of issue 6, each written once, generic over [`Exec`], so that
-//! `benches/scheduler.rs` (criterion) and `examples/versus.rs` (its part 3 table) run the
+//! `benches/scheduler.rs` (criterion) and `examples/versus` (its part 3 table) run the
 //! same code on goro, tokio and async-executor.
 //!
 //! Every workload starts from a task (as Go's `main` is a goroutine) and ends when the
@@ -51,7 +51,7 @@ pub fn spawn_many<E: Exec>(exec: &E) {
 /// A task spawns 100,000 tasks, then awaits their handles in order.
 pub fn spawn_join<E: Exec>(exec: &E) {
     // Issue 6 asks for 1,000,000 tasks; 100,000 keeps one iteration near 50 ms, so that
-    // criterion's 20 samples fit the run (examples/versus.rs's part 2 measures 1,000,000).
+    // criterion's 20 samples fit the run (examples/versus's part 2 measures 1,000,000).
     const TASKS: usize = 100_000;
     let spawner = exec.clone();
     let sum = exec.block_on(exec.spawn(async move {
