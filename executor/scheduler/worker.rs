@@ -7,7 +7,8 @@
 //!    injector.
 //! 3. Search, if fewer than half the workers do: steal half of a random victim's queue,
 //!    then a victim's `next` slot if its owner seems stuck.
-//! 4. Poll the reactor without blocking.
+//! 4. Poll the reactor without blocking; a searcher then watches the queues for some
+//!    microseconds (`spin_for_work`).
 //! 5. Park (`park.rs`); with the clock paused and every worker idle, jump the clock to the
 //!    next timer instead.
 
@@ -23,6 +24,10 @@ use std::time::Duration;
 const FAIRNESS_INTERVAL: u32 = 61;
 /// Tasks in a row a worker may take from its `next` slot before its queue gets a turn.
 const MAX_NEXT_STREAK: u32 = 32;
+/// How long a searcher that found nothing keeps watching the queues before it parks: rounds
+/// of one look at every queue, then `SPIN_PAUSES` pause instructions (some 10-20 µs in all).
+const SPIN_ROUNDS: u32 = 64;
+const SPIN_PAUSES: u32 = 32;
 
 type Task = Notified<Arc<Shared>>;
 
@@ -77,7 +82,7 @@ impl Worker {
                 self.run_task(task);
                 continue;
             }
-            if self.poll_reactor(Some(Duration::ZERO)) > 0 {
+            if self.poll_reactor(Some(Duration::ZERO)) > 0 || self.spin_for_work() {
                 continue;
             }
             self.park();
@@ -205,6 +210,27 @@ impl Worker {
         let task = remote.next.take()?;
         counters::bump(&self.remote().counters.steals, 1);
         Some(task)
+    }
+
+    /// Step 4b (Go's spinning M): a searcher watches the queues briefly before it parks.
+    /// Work that arrives in bursts a few microseconds apart (a task spawning in a loop, a
+    /// ping-pong) then costs no park and no wake-up; and a worker that parks and is woken
+    /// by another thread's unpark tends to be moved by the OS onto that thread's CPU, where
+    /// the two then share one core. Only searchers spin (at most half the workers), and
+    /// only for some microseconds. True if work appeared.
+    fn spin_for_work(&self) -> bool {
+        if !self.is_searching {
+            return false;
+        }
+        for _ in 0..SPIN_ROUNDS {
+            if self.shared.has_pending_work() {
+                return true;
+            }
+            for _ in 0..SPIN_PAUSES {
+                std::hint::spin_loop();
+            }
+        }
+        false
     }
 
     fn run_task(&mut self, task: Task) {
