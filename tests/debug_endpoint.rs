@@ -333,10 +333,11 @@ suite! {
             return;
         };
         let addr = server.local_addr();
-        let live_before = goro::Handle::current().dump().len();
+        let live = || goro::Handle::current().metrics().live_tasks;
+        let live_before = live();
         drop(server);
         let deadline = Instant::now() + Duration::from_secs(10);
-        while goro::Handle::current().dump().len() >= live_before {
+        while live() >= live_before {
             assert!(Instant::now() < deadline, "the server's task is still alive");
             goro::time::sleep(Duration::from_millis(1)).await;
         }

@@ -1,5 +1,6 @@
 //! Loom models of the task state machine: every interleaving of a poll with a wake, an
-//! abort, a join and a handle drop, and of a spawn with the registry's shutdown. Run with
+//! abort, a join and a handle drop, and of a task's first `Pending` (which registers it) with
+//! the registry's shutdown. Run with
 //! `RUSTFLAGS="--cfg loom" cargo test --release --lib loom_model` (see `scripts/loom.sh`).
 
 use super::*;
@@ -19,6 +20,9 @@ impl Schedule for Arc<Queue> {
     fn schedule(&self, task: Notified<Self>) {
         lock(&self.tasks).push_back(task);
     }
+    fn register(&self, task: Task<Self>) {
+        self.registry.register(task);
+    }
     fn release(&self, task: &Task<Self>) -> Option<Task<Self>> {
         self.registry.remove(task)
     }
@@ -36,10 +40,8 @@ where
     F: std::future::Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    let (task, notified, join) = new(future, q.clone(), Id::next(), Location::caller());
-    if let Some(notified) = q.registry.bind(task, notified) {
-        q.schedule(notified);
-    }
+    let (notified, join) = new(future, q.clone(), Id::next(), Location::caller());
+    q.schedule(notified);
     join
 }
 
@@ -218,24 +220,27 @@ fn two_concurrent_wakes_schedule_the_task_once() {
 }
 
 #[test]
-fn a_spawn_racing_shutdown_is_cancelled_exactly_once() {
+fn a_first_pending_racing_shutdown_is_cancelled_exactly_once() {
     loom::model(|| {
         let q = queue();
         let drops = Arc::new(AtomicUsize::new(0));
         let guard = DropCount(drops.clone());
-        let spawner = {
+        let poller = {
             let q = q.clone();
             thread::spawn(move || {
-                spawn(&q, async move {
+                let join = spawn(&q, async move {
                     let _guard = guard;
                     std::future::pending::<()>().await;
-                })
+                });
+                // The first poll returns `Pending` and registers the task.
+                run_all(&q);
+                join
             })
         };
         q.registry.close_and_shutdown_all();
-        let join = spawner.join().unwrap();
-        // Bound before the close: the close shut it down; after: `bind` did. Either way the
-        // future is gone and no queue entry can run it.
+        let join = poller.join().unwrap();
+        // Registered before the close: the close shut it down; after: `register` marked it
+        // cancelled and its poller cancelled it. Either way the future is gone.
         run_all(&q);
         assert!(join.is_finished());
         assert_eq!(drops.load(SeqCst), 1);

@@ -6,7 +6,8 @@
 //!
 //! ## Who holds a reference
 //! The count (bits 6 and up) counts the owners of the task's allocation:
-//! 1. the registry of live tasks, from spawn until the task completes or is shut down;
+//! 1. the registry of live tasks, from the task's first `Pending` until it completes or is
+//!    shut down (a task that finishes in its first poll never enters it);
 //! 2. the `JoinHandle`, until it is dropped;
 //! 3. every `Waker` that points at the task;
 //! 4. the run-queue entry (`Notified`) while `SCHEDULED` is set, which becomes the reference
@@ -50,8 +51,8 @@ const JOIN_WAKER: usize = 1 << 5;
 const REF_SHIFT: usize = 6;
 /// One reference.
 const REF_ONE: usize = 1 << REF_SHIFT;
-/// A new task: scheduled once, with three owners (registry, run queue, `JoinHandle`).
-const INITIAL: usize = (3 * REF_ONE) | SCHEDULED | JOIN_INTEREST;
+/// A new task: scheduled once, with two owners (run queue, `JoinHandle`).
+const INITIAL: usize = (2 * REF_ONE) | SCHEDULED | JOIN_INTEREST;
 
 /// The atomic state word of one task.
 pub(crate) struct State {
@@ -380,10 +381,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_new_task_is_scheduled_with_three_owners() {
+    fn a_new_task_is_scheduled_with_two_owners() {
         let s = State::new().load();
         assert!(s.is_scheduled() && s.is_join_interested() && !s.is_running());
-        assert_eq!(s.ref_count(), 3);
+        assert_eq!(s.ref_count(), 2);
     }
 
     #[test]
@@ -397,7 +398,7 @@ mod tests {
         assert!(matches!(state.transition_to_idle(), ToIdle::OkNotified));
         let s = state.load();
         assert!(s.is_scheduled() && !s.is_running());
-        assert_eq!(s.ref_count(), 3);
+        assert_eq!(s.ref_count(), 2);
     }
 
     #[test]
@@ -405,12 +406,12 @@ mod tests {
         let state = State::new();
         assert!(matches!(state.transition_to_running(), ToRunning::Success));
         assert!(matches!(state.transition_to_idle(), ToIdle::Ok));
-        assert_eq!(state.load().ref_count(), 2);
+        assert_eq!(state.load().ref_count(), 1);
         assert!(matches!(
             state.transition_to_notified_by_ref(),
             WakeByRef::Submit
         ));
-        assert_eq!(state.load().ref_count(), 3);
+        assert_eq!(state.load().ref_count(), 2);
         assert!(matches!(
             state.transition_to_notified_by_ref(),
             WakeByRef::DoNothing
