@@ -23,8 +23,8 @@
 //! assert_eq!(total, 4950);
 //! ```
 //!
-//! Layout: `task/` (the task allocation, its state word, wakers and handles: all the
-//! `unsafe` code), `scheduler/` (workers, queues, stealing, parking), `reactor/` (mio and
+//! Layout: `task/` (the task allocation, its state word, wakers and handles: the
+//! `unsafe` code, with the run queue's), `scheduler/` (workers, queues, stealing, parking), `reactor/` (mio and
 //! timers), `runtime/` (`Builder`, `Runtime`, `Handle`), and the user-facing features
 //! `join_set.rs`, `blocking/`, `time/`, `net/`.
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the loom models of the task state machine and of the park/notify protocol.
+# Runs the loom models of the task state machine, the park/notify protocol and the run queue.
 # LOOM_MAX_PREEMPTIONS bounds the preemptions loom explores per execution (default 3 here:
 # every model passes exhaustively at that bound in a few minutes on 2 cores).
 set -euo pipefail

@@ -57,7 +57,7 @@
 //! ## Reading without `unsafe`
 //! hyper hands a read a buffer that may be uninitialised ([`ReadBufCursor`]), and marking
 //! bytes written in place as filled is `unsafe` there. goro has no `unsafe` outside its
-//! task module, so [`Io`] reads into a scratch buffer of its own (zeroed once, reused, at
+//! task module and run queue, so [`Io`] reads into a scratch buffer of its own (zeroed once, reused, at
 //! most [`Io::SCRATCH_MAX`] bytes) and copies what arrived with the safe
 //! [`ReadBufCursor::put_slice`]: one `memcpy` of the bytes actually read, next to a system
 //! call.

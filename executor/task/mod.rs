@@ -7,7 +7,8 @@
 //! (`state.rs`, which documents every bit). `harness.rs` tells what happens to a task, step
 //! by step; `raw.rs` holds the owning pointer types.
 //!
-//! This is the only module with `unsafe` code. Each block names the invariant it relies on;
+//! This is the only module with `unsafe` code besides the run queue (`scheduler/queue.rs`,
+//! which holds task pointers). Each block names the invariant it relies on;
 //! the invariants all come down to the state word's rules: `RUNNING` gives one thread the
 //! future, `COMPLETE` gives the output to the `JoinHandle` (or to the completer when there is
 //! none), `JOIN_WAKER` decides who owns the join waker, and the last reference frees.
