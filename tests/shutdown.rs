@@ -91,6 +91,52 @@ fn dropping_the_runtime_cancels_every_task() {
     }
 }
 
+/// Tasks that never ran are in no registry (a task enters it at its first `Pending`): the
+/// drop must find them in the queues. One worker is kept busy for 200 ms by a task that
+/// first spawns 300 tasks (into that worker's next slot and local queue, and past its 256
+/// slots into the injector); the runtime is dropped meanwhile, so none of them is polled.
+#[test]
+fn dropping_the_runtime_cancels_tasks_that_never_ran() {
+    bounded(LIMIT, || {
+        let runtime = goro::Builder::new()
+            .worker_threads(1)
+            .blocking_threshold(None)
+            .build()
+            .unwrap();
+        let counter = DropCounter::new();
+        let polled = Arc::new(AtomicUsize::new(0));
+        let (handles_tx, handles_rx) = std::sync::mpsc::channel();
+        let started = Arc::new(Barrier::new(2));
+        {
+            let (counter, polled, started) = (counter.clone(), polled.clone(), started.clone());
+            drop(runtime.spawn(async move {
+                let handles: Vec<_> = (0..300)
+                    .map(|_| {
+                        let (guard, polled) = (counter.guard(), polled.clone());
+                        goro::spawn(async move {
+                            let _guard = guard;
+                            polled.fetch_add(1, SeqCst);
+                        })
+                    })
+                    .collect();
+                handles_tx.send(handles).unwrap();
+                started.wait();
+                std::thread::sleep(Duration::from_millis(200));
+            }));
+        }
+        started.wait();
+        let handles = handles_rx.recv().unwrap();
+        drop(runtime);
+        assert_eq!(polled.load(SeqCst), 0, "a queued task ran during shutdown");
+        assert_eq!(counter.created(), 300);
+        assert_eq!(counter.dropped(), 300, "queued futures were not dropped");
+        for handle in handles {
+            let err = futures::executor::block_on(handle).unwrap_err();
+            assert!(err.is_cancelled());
+        }
+    });
+}
+
 /// A guard that spawns a task (holding another guard) from its destructor.
 struct SpawnOnDrop {
     counter: DropCounter,
