@@ -484,3 +484,59 @@ fn shutdown_while_tasks_spawn() {
         });
     }
 }
+
+/// Hand-offs while the blocked thread spawns: a task that spawns a burst, blocks its worker
+/// past the monitor's threshold, and spawns again from the same poll, on a thread that has
+/// meanwhile lost its slot to a new one. Each hand-off races the old thread's pushes and
+/// parking with the new owner's; every spawned task must still run, and the runtime must
+/// shut down (every thread joined) within the bound.
+#[test]
+fn hand_offs_while_the_blocked_thread_spawns() {
+    const ROUNDS: usize = 6;
+    const BURST: usize = 2_000;
+    for workers in WORKER_COUNTS {
+        bounded(LIMIT, move || {
+            let runtime = goro::Builder::new()
+                .worker_threads(workers)
+                .blocking_threshold(Some(Duration::from_millis(20)))
+                .on_blocked_worker(|_| {})
+                .build()
+                .unwrap();
+            let ran = Arc::new(AtomicUsize::new(0));
+            let spawners: Vec<_> = (0..2)
+                .map(|_| {
+                    let ran = ran.clone();
+                    runtime.spawn(async move {
+                        let mut handles = Vec::new();
+                        for _ in 0..ROUNDS {
+                            for _ in 0..BURST {
+                                let ran = ran.clone();
+                                handles.push(goro::spawn(async move {
+                                    ran.fetch_add(1, SeqCst);
+                                    goro::yield_now().await;
+                                }));
+                            }
+                            std::thread::sleep(Duration::from_millis(40));
+                        }
+                        handles
+                    })
+                })
+                .collect();
+            let handles = runtime.block_on(async {
+                let mut all = Vec::new();
+                for spawner in spawners {
+                    all.extend(spawner.await.unwrap());
+                }
+                all
+            });
+            runtime.block_on(async {
+                for handle in handles {
+                    handle.await.unwrap();
+                }
+            });
+            assert_eq!(ran.load(SeqCst), 2 * ROUNDS * BURST);
+            assert!(runtime.metrics().blocked_worker_events > 0);
+            drop(runtime);
+        });
+    }
+}
