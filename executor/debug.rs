@@ -517,14 +517,9 @@ fn metric_head(out: &mut String, name: &str, help: &str, kind: &str) {
 /// ```
 /// goro::run(async {
 ///     let pending = goro::spawn(std::future::pending::<()>());
-///     let prefix = format!("{} ", pending.id());
-///     let line = loop {
-///         let text = goro::debug::render_tasks(&goro::Handle::current().dump());
-///         match text.lines().find(|l| l.starts_with(&prefix)) {
-///             Some(line) => break line.to_string(),
-///             None => goro::yield_now().await, // not polled yet
-///         }
-///     };
+///     goro::yield_now().await;
+///     let text = goro::debug::render_tasks(&goro::Handle::current().dump());
+///     let line = text.lines().find(|l| l.starts_with(&format!("{} ", pending.id()))).unwrap();
 ///     assert!(line.contains(".rs:"), "{line}");
 ///     pending.abort();
 /// });

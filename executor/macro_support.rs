@@ -26,17 +26,13 @@ use std::time::Duration;
 /// leaked.
 const LEAK_GRACE: Duration = Duration::from_millis(200);
 
-/// The tasks alive after the grace (see `LEAK_GRACE`). The count of live tasks includes
-/// those still waiting for their first poll, which the dump lists only once they returned
-/// `Pending`; by the end of the grace they have been polled.
+/// The tasks alive after the grace (see `LEAK_GRACE`).
 fn still_alive(runtime: &Runtime) -> Vec<crate::TaskInfo> {
     let deadline = std::time::Instant::now() + LEAK_GRACE;
     loop {
-        if runtime.metrics().live_tasks == 0 {
-            return Vec::new();
-        }
-        if std::time::Instant::now() >= deadline {
-            return runtime.handle().dump();
+        let alive = runtime.handle().dump();
+        if alive.is_empty() || std::time::Instant::now() >= deadline {
+            return alive;
         }
         std::thread::sleep(Duration::from_millis(1));
     }

@@ -333,11 +333,10 @@ suite! {
             return;
         };
         let addr = server.local_addr();
-        let live = || goro::Handle::current().metrics().live_tasks;
-        let live_before = live();
+        let live_before = goro::Handle::current().dump().len();
         drop(server);
         let deadline = Instant::now() + Duration::from_secs(10);
-        while live() >= live_before {
+        while goro::Handle::current().dump().len() >= live_before {
             assert!(Instant::now() < deadline, "the server's task is still alive");
             goro::time::sleep(Duration::from_millis(1)).await;
         }

@@ -155,7 +155,7 @@ impl Spawner {
         R: Send + 'static,
     {
         let (notified, join) =
-            crate::task::new(BlockingTask::new(f), self.clone(), Id::next(), location);
+            crate::task::new_unregistered(BlockingTask::new(f), self.clone(), Id::next(), location);
         let mut state = lock(&self.inner.state);
         if state.shutdown {
             drop(state);
@@ -261,12 +261,6 @@ impl Schedule for Spawner {
         let mut state = lock(&self.inner.state);
         state.queue.push_back(task);
         self.inner.work.notify_one();
-    }
-
-    /// A blocking task runs in one poll and is never `Pending`; the pool keeps no registry
-    /// (its shutdown cancels what its queue holds).
-    fn register(&self, task: Task<Self>) {
-        drop(task);
     }
 
     fn release(&self, _task: &Task<Self>) -> Option<Task<Self>> {

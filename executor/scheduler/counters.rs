@@ -14,10 +14,6 @@ pub(crate) struct Counters {
     pub(crate) polls: AtomicU64,
     /// Task polls finished (one less than `polls` while a poll runs; the monitor's signal).
     pub(crate) polls_done: AtomicU64,
-    /// Tasks spawned on this worker.
-    pub(crate) spawned: AtomicU64,
-    /// Tasks that finished (completed or cancelled) on this worker.
-    pub(crate) finished: AtomicU64,
     /// Tasks this worker scheduled (spawns and wakes from its thread; the monitor's sign of
     /// progress inside a long poll).
     pub(crate) scheduled: AtomicU64,

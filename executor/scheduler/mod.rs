@@ -92,10 +92,6 @@ pub(crate) struct Shared {
     /// Every worker thread started, replacements included; joined at shutdown.
     threads: Mutex<Vec<std::thread::JoinHandle<()>>>,
     blocked_events: AtomicU64,
-    /// Tasks spawned, and tasks finished, by threads that are not workers (the workers
-    /// count theirs in their own `Counters`).
-    spawned_elsewhere: AtomicU64,
-    finished_elsewhere: AtomicU64,
 }
 
 /// What other threads may touch of one worker.
@@ -147,8 +143,6 @@ impl Shared {
             monitor,
             threads: Mutex::new(Vec::new()),
             blocked_events: AtomicU64::new(0),
-            spawned_elsewhere: AtomicU64::new(0),
-            finished_elsewhere: AtomicU64::new(0),
         })
     }
 
@@ -162,16 +156,9 @@ impl Shared {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let (notified, join) = task::new(future, this.clone(), Id::next(), location);
-        match context::worker_index(this) {
-            Some(index) => {
-                counters::bump(&this.workers[index].counters.spawned, 1);
-                this.schedule_next(index, notified);
-            }
-            None => {
-                this.spawned_elsewhere.fetch_add(1, Relaxed);
-                this.push_remote(notified);
-            }
+        let (task, notified, join) = task::new(future, this.clone(), Id::next(), location);
+        if let Some(notified) = this.registry.bind(task, notified) {
+            this.schedule(notified);
         }
         join
     }
@@ -259,28 +246,16 @@ impl Shared {
         true
     }
 
-    /// Step 2 of shutdown (module doc); the workers must have stopped. Queued tasks that
-    /// never returned `Pending` are in no registry: their queue entries cancel them.
+    /// Step 2 of shutdown (module doc); the workers must have stopped.
     pub(crate) fn close(&self) {
         self.closed.store(true, SeqCst);
         crate::loom::fence(SeqCst);
         self.registry.close_and_shutdown_all();
         for remote in self.workers.iter() {
-            if let Some(task) = remote.next.take() {
-                task.shutdown();
-            }
-            while let Some(task) = remote.queue.pop() {
-                task.shutdown();
-            }
+            drop(remote.next.take());
+            while remote.queue.pop().is_some() {}
         }
-        self.shut_down_injected();
-    }
-
-    /// Cancels every task in the injector.
-    fn shut_down_injected(&self) {
-        while let Some(task) = self.injector.pop() {
-            task.shutdown();
-        }
+        while self.injector.pop().is_some() {}
     }
 
     /// Every live task.
@@ -290,15 +265,9 @@ impl Shared {
 
     /// Fills in the scheduler's part of `metrics`.
     pub(crate) fn metrics(&self, metrics: &mut RuntimeMetrics) {
-        let mut spawned = self.spawned_elsewhere.load(Relaxed);
-        let mut finished = self.finished_elsewhere.load(Relaxed);
-        for remote in self.workers.iter() {
-            spawned += counters::read(&remote.counters.spawned);
-            finished += counters::read(&remote.counters.finished);
-        }
+        let (live, spawned) = self.registry.counts();
         metrics.workers = self.workers.len();
-        // Read after `spawned` was summed, `finished` may count a task spawned since.
-        metrics.live_tasks = spawned.saturating_sub(finished) as usize;
+        metrics.live_tasks = live;
         metrics.spawned_tasks = spawned;
         metrics.global_queue_depth = self.injector.len();
         for remote in self.workers.iter() {
@@ -333,8 +302,8 @@ impl Shared {
     }
 
     /// From outside the runtime (or another runtime's worker): the injector. A push that
-    /// races with `close` (a spawn or wake from another thread during shutdown) cancels what
-    /// it finds: nobody will run it, and a queue entry left behind would keep the task, and
+    /// races with `close` (a spawn or wake from another thread during shutdown) drops what it
+    /// finds: nobody will run it, and a queue entry left behind would keep the task, and
     /// through it this scheduler, alive forever. The fences (`notify_parked`'s and
     /// `close`'s) make sure that either the push lands before `close` drains, or this sees
     /// `closed`.
@@ -342,7 +311,7 @@ impl Shared {
         self.injector.push(task);
         self.notify_parked();
         if self.closed.load(SeqCst) {
-            self.shut_down_injected();
+            while self.injector.pop().is_some() {}
         }
     }
 
@@ -386,17 +355,7 @@ impl Schedule for Arc<Shared> {
         }
     }
 
-    fn register(&self, task: Task<Self>) {
-        self.registry.register(task);
-    }
-
     fn release(&self, task: &Task<Self>) -> Option<Task<Self>> {
-        match context::worker_index(self) {
-            Some(index) => counters::bump(&self.workers[index].counters.finished, 1),
-            None => {
-                self.finished_elsewhere.fetch_add(1, Relaxed);
-            }
-        }
         self.registry.remove(task)
     }
 

@@ -49,7 +49,7 @@ pub(crate) struct Cell<F: Future, S> {
 }
 
 impl<F: Future, S> Cell<F, S> {
-    /// Allocates a task; the returned pointer owns the allocation (two references, as
+    /// Allocates a task; the returned pointer owns the allocation (three references, as
     /// `State::new` counts them).
     pub(crate) fn allocate(
         future: F,

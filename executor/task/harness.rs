@@ -9,10 +9,7 @@
 //!    reference.
 //! 3. `Ready` or a panic: the future is dropped in place and the result stored (`finish`),
 //!    then `complete`.
-//! 4. `Pending`: on the first one, the task enters the registry (`Schedule::register`, with
-//!    a reference of its own), while this thread still holds `RUNNING`, so no other thread
-//!    can complete the task before it is there. Then `transition_to_idle`. A wake that came
-//!    during the poll set `SCHEDULED`;
+//! 4. `Pending`: `transition_to_idle`. A wake that came during the poll set `SCHEDULED`;
 //!    then the poller's reference goes back to the scheduler as a new queue entry
 //!    (`Schedule::yield_now`), so the wake is not lost. An abort during the poll is seen
 //!    here and the task is cancelled at once.
@@ -23,8 +20,7 @@
 //!    Join waker set: the completer wakes it, then gives the slot back
 //!    (`unset_join_waker_after_complete`), dropping the waker if the handle left meanwhile.
 //! 3. The scheduler releases the task from its registry, which returns the registry's
-//!    reference (if it ever entered it); the poller's and the registry's references are
-//!    dropped in one step.
+//!    reference; the poller's and the registry's references are dropped in one step.
 
 use super::cell::{Cell, Stage};
 use super::error::{Failure, Payload};
@@ -108,8 +104,7 @@ unsafe fn drop_join_handle_slow<F: Future, S: Schedule>(ptr: NonNull<Header>) {
 }
 
 /// # Safety
-/// `ptr` points at a live `Cell<F, S>`; the caller gives up one reference (the registry's or
-/// a queue entry's).
+/// `ptr` points at a live `Cell<F, S>`; the caller gives up the registry's reference.
 unsafe fn shutdown<F: Future, S: Schedule>(ptr: NonNull<Header>) {
     // SAFETY: as in `poll`.
     unsafe { Harness::<F, S>::from_raw(ptr) }.shutdown();
@@ -162,9 +157,6 @@ impl<F: Future, S: Schedule> Harness<F, S> {
                 self.header().note_poll();
                 if self.poll_future().is_ready() {
                     return self.complete();
-                }
-                if !self.header().is_registered() {
-                    self.register();
                 }
                 match self.header().state.transition_to_idle() {
                     ToIdle::Ok => self.header().note_transition(),
@@ -295,16 +287,8 @@ impl<F: Future, S: Schedule> Harness<F, S> {
         }
     }
 
-    /// Poll step 4: hands the registry a reference of its own.
-    fn register(&self) {
-        self.header().state.ref_inc();
-        // SAFETY: the reference just taken moves into the registry.
-        let task = unsafe { Task::from_raw(self.header_ptr()) };
-        self.scheduler().register(task);
-    }
-
     /// Shutdown: cancels the task unless another thread is running it (it then sees
-    /// `CANCELLED` itself). Consumes one reference (the registry's or a queue entry's).
+    /// `CANCELLED` itself). Consumes the registry's reference.
     fn shutdown(self) {
         if self.header().state.transition_to_shutdown() {
             self.cancel_future();

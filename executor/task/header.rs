@@ -18,9 +18,6 @@ use std::ptr::NonNull;
 use std::sync::atomic::Ordering::Relaxed;
 use std::task::Waker;
 
-/// `registry_slot` of a task not (yet) in the registry.
-pub(crate) const UNREGISTERED: u32 = u32::MAX;
-
 /// The functions that know a task's concrete future and scheduler types.
 pub(crate) struct Vtable {
     /// Runs the task once; consumes the queue entry's reference.
@@ -34,8 +31,7 @@ pub(crate) struct Vtable {
     pub(crate) try_read_output: unsafe fn(NonNull<Header>, *mut (), &Waker),
     /// The `JoinHandle` goes away; consumes its reference.
     pub(crate) drop_join_handle_slow: unsafe fn(NonNull<Header>),
-    /// Cancels the task at runtime shutdown; consumes one reference (the registry's, or a
-    /// queue entry's).
+    /// Cancels the task at runtime shutdown; consumes the registry's reference.
     pub(crate) shutdown: unsafe fn(NonNull<Header>),
 }
 
@@ -50,9 +46,7 @@ pub(crate) struct Header {
     pub(crate) id: Id,
     /// Where `spawn` was called.
     pub(crate) location: &'static Location<'static>,
-    /// The task's index in its registry shard, `UNREGISTERED` until the task's first
-    /// `Pending`; written under the shard lock by the thread that polled it, read by later
-    /// pollers (ordered by the `RUNNING` transitions) and under the lock.
+    /// The task's index in its registry shard; written under the shard lock.
     pub(crate) registry_slot: AtomicU32,
     /// How many times the task was polled.
     polls: AtomicU32,
@@ -74,7 +68,7 @@ impl Header {
             vtable,
             id,
             location,
-            registry_slot: AtomicU32::new(UNREGISTERED),
+            registry_slot: AtomicU32::new(u32::MAX),
             polls: AtomicU32::new(0),
             spawned_ms: now,
             since_ms: AtomicU32::new(now),
@@ -92,11 +86,6 @@ impl Header {
     /// The task changed between idle, scheduled and running.
     pub(crate) fn note_transition(&self) {
         self.since_ms.store(age::now_ms(), Relaxed);
-    }
-
-    /// True once the task entered the registry (it stays true after it left).
-    pub(crate) fn is_registered(&self) -> bool {
-        self.registry_slot.load(Relaxed) != UNREGISTERED
     }
 
     /// How many polls so far.

@@ -21,13 +21,9 @@ pub enum TaskState {
 /// ```
 /// goro::run(async {
 ///     let handle = goro::spawn(std::future::pending::<()>());
-///     let info = loop {
-///         let dump = goro::Handle::current().dump();
-///         match dump.into_iter().find(|t| t.id == handle.id()) {
-///             Some(info) => break info,
-///             None => goro::yield_now().await, // not polled yet
-///         }
-///     };
+///     goro::yield_now().await;
+///     let dump = goro::Handle::current().dump();
+///     let info = dump.iter().find(|t| t.id == handle.id()).unwrap();
 ///     assert!(info.location.file().ends_with(".rs"));
 ///     println!("{} at {} is {:?}", info.id, info.location, info.state);
 /// });

@@ -1,6 +1,5 @@
 //! Loom models of the task state machine: every interleaving of a poll with a wake, an
-//! abort, a join and a handle drop, and of a task's first `Pending` (which registers it) with
-//! the registry's shutdown. Run with
+//! abort, a join and a handle drop, and of a spawn with the registry's shutdown. Run with
 //! `RUSTFLAGS="--cfg loom" cargo test --release --lib loom_model` (see `scripts/loom.sh`).
 
 use super::*;
@@ -20,9 +19,6 @@ impl Schedule for Arc<Queue> {
     fn schedule(&self, task: Notified<Self>) {
         lock(&self.tasks).push_back(task);
     }
-    fn register(&self, task: Task<Self>) {
-        self.registry.register(task);
-    }
     fn release(&self, task: &Task<Self>) -> Option<Task<Self>> {
         self.registry.remove(task)
     }
@@ -40,8 +36,10 @@ where
     F: std::future::Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    let (notified, join) = new(future, q.clone(), Id::next(), Location::caller());
-    q.schedule(notified);
+    let (task, notified, join) = new(future, q.clone(), Id::next(), Location::caller());
+    if let Some(notified) = q.registry.bind(task, notified) {
+        q.schedule(notified);
+    }
     join
 }
 
@@ -220,27 +218,24 @@ fn two_concurrent_wakes_schedule_the_task_once() {
 }
 
 #[test]
-fn a_first_pending_racing_shutdown_is_cancelled_exactly_once() {
+fn a_spawn_racing_shutdown_is_cancelled_exactly_once() {
     loom::model(|| {
         let q = queue();
         let drops = Arc::new(AtomicUsize::new(0));
         let guard = DropCount(drops.clone());
-        let poller = {
+        let spawner = {
             let q = q.clone();
             thread::spawn(move || {
-                let join = spawn(&q, async move {
+                spawn(&q, async move {
                     let _guard = guard;
                     std::future::pending::<()>().await;
-                });
-                // The first poll returns `Pending` and registers the task.
-                run_all(&q);
-                join
+                })
             })
         };
         q.registry.close_and_shutdown_all();
-        let join = poller.join().unwrap();
-        // Registered before the close: the close shut it down; after: `register` marked it
-        // cancelled and its poller cancelled it. Either way the future is gone.
+        let join = spawner.join().unwrap();
+        // Bound before the close: the close shut it down; after: `bind` did. Either way the
+        // future is gone and no queue entry can run it.
         run_all(&q);
         assert!(join.is_finished());
         assert_eq!(drops.load(SeqCst), 1);

@@ -58,23 +58,41 @@ pub(crate) trait Schedule: Send + Sync + Sized + 'static {
         self.schedule(task);
     }
 
-    /// The task returned `Pending` for the first time: keep this reference in the registry
-    /// of live tasks (shutdown cancels what is there, `dump` lists it). If the registry is
-    /// closed, shut the task down (its poller, which holds `RUNNING`, then cancels it).
-    fn register(&self, task: Task<Self>);
-
     /// The task completed: take it out of the registry and return the registry's reference,
-    /// or `None` if it is not registered (any more, or never was).
+    /// or `None` if it is not registered (any more).
     fn release(&self, task: &Task<Self>) -> Option<Task<Self>>;
 
     /// A task panicked and nobody holds its `JoinHandle`.
     fn unhandled_panic(&self) {}
 }
 
-/// Allocates a task for `future`: its first queue entry and its `JoinHandle`. The task enters
-/// its scheduler's registry when it first returns `Pending` (`Schedule::register`): tasks
-/// that finish in their first poll, the common case, never touch it.
+/// Allocates a task for `future`: its registry reference, its first queue entry and its
+/// `JoinHandle`. The caller binds the first two to a registry, then schedules the entry.
 pub(crate) fn new<F, S>(
+    future: F,
+    scheduler: S,
+    id: Id,
+    location: &'static Location<'static>,
+) -> (Task<S>, Notified<S>, JoinHandle<F::Output>)
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+    S: Schedule,
+{
+    let ptr = cell::Cell::allocate(future, scheduler, id, location, harness::vtable::<F, S>());
+    // SAFETY: `allocate` returns a task with three references (see `state.rs`: registry,
+    // queue entry, join handle), which these three owners take over.
+    unsafe {
+        let task = Task::from_raw(ptr);
+        let notified = Notified::from_task(Task::from_raw(ptr));
+        let join = JoinHandle::new(raw::RawTask::from_raw(ptr));
+        (task, notified, join)
+    }
+}
+
+/// A task that is not registered anywhere (the blocking pool's): the registry reference is
+/// dropped at once.
+pub(crate) fn new_unregistered<F, S>(
     future: F,
     scheduler: S,
     id: Id,
@@ -85,14 +103,9 @@ where
     F::Output: Send + 'static,
     S: Schedule,
 {
-    let ptr = cell::Cell::allocate(future, scheduler, id, location, harness::vtable::<F, S>());
-    // SAFETY: `allocate` returns a task with two references (see `state.rs`: queue entry,
-    // join handle), which these two owners take over.
-    unsafe {
-        let notified = Notified::from_task(Task::from_raw(ptr));
-        let join = JoinHandle::new(raw::RawTask::from_raw(ptr));
-        (notified, join)
-    }
+    let (task, notified, join) = new(future, scheduler, id, location);
+    drop(task);
+    (notified, join)
 }
 
 #[cfg(all(test, loom))]

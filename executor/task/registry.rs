@@ -1,13 +1,7 @@
-//! The registry of live tasks: every task from its first `Pending` until it completes.
+//! The registry of live tasks: every task from spawn until it completes.
 //!
 //! Shutdown needs it (a task that waits on nothing sits in no queue, yet must be cancelled),
 //! and so does `Handle::dump`. It holds one reference to each task.
-//!
-//! A task enters it when its first poll returns `Pending` (`harness.rs`), not at spawn:
-//! until then the task is always in a run queue or being polled, where shutdown finds it
-//! (the scheduler cancels what its queues hold, after the workers stopped). Most tasks
-//! finish in their first poll and so never take a shard lock; for the others the lock is
-//! taken by the thread that polled them, not by the spawner.
 //!
 //! ## Layout
 //! Shards, chosen by task id, each a mutex around a slab (`Vec<Option<Task>>` plus a free
@@ -18,13 +12,11 @@
 //! ## Shutdown protocol
 //! 1. `close_and_shutdown_all` marks each shard closed and takes its tasks out, under the
 //!    lock; then, outside the lock, shuts each task down (drops its future).
-//! 2. A task registered after its shard closed is shut down at once (its poller, which holds
-//!    `RUNNING`, sees `CANCELLED` and cancels it).
+//! 2. A task bound after its shard closed is shut down at once (a destructor that spawns).
 //! 3. A task that completes after being taken out finds no slot (`remove` answers `None`):
 //!    its registry reference was consumed by the shutdown.
 
-use super::header::UNREGISTERED;
-use super::raw::Task;
+use super::raw::{Notified, Task};
 use super::{Schedule, TaskInfo};
 use crate::loom::{Mutex, lock};
 use crossbeam_utils::CachePadded;
@@ -40,6 +32,7 @@ struct Shard<S: 'static> {
     slots: Vec<Option<Task<S>>>,
     free: Vec<u32>,
     len: usize,
+    bound: u64,
     closed: bool,
 }
 
@@ -53,6 +46,7 @@ impl<S: Schedule> Registry<S> {
                     slots: Vec::new(),
                     free: Vec::new(),
                     len: 0,
+                    bound: 0,
                     closed: false,
                 }))
             })
@@ -65,13 +59,15 @@ impl<S: Schedule> Registry<S> {
         &self.shards[index]
     }
 
-    /// Keeps `task`'s reference, or, if the registry is closed, shuts the task down.
-    pub(crate) fn register(&self, task: Task<S>) {
+    /// Registers a new task and returns its first queue entry, or, if the registry is
+    /// closed, shuts the task down and returns `None`.
+    pub(crate) fn bind(&self, task: Task<S>, notified: Notified<S>) -> Option<Notified<S>> {
         let mut shard = lock(self.shard_of(&task));
         if shard.closed {
             drop(shard);
+            drop(notified);
             task.shutdown();
-            return;
+            return None;
         }
         let index = match shard.free.pop() {
             Some(index) => index,
@@ -84,17 +80,14 @@ impl<S: Schedule> Registry<S> {
         task.header().registry_slot.store(index, Relaxed);
         shard.slots[index as usize] = Some(task);
         shard.len += 1;
+        shard.bound += 1;
+        Some(notified)
     }
 
     /// Takes `task` out and returns the registry's reference, if it is still here.
     pub(crate) fn remove(&self, task: &Task<S>) -> Option<Task<S>> {
-        // `Relaxed`: only the task's pollers write the index, and the caller (its last
-        // poller, or a thread that claimed it after) is ordered after them by `RUNNING`.
-        let index = task.header().registry_slot.load(Relaxed);
-        if index == UNREGISTERED {
-            return None;
-        }
         let mut shard = lock(self.shard_of(task));
+        let index = task.header().registry_slot.load(Relaxed);
         let slot = shard.slots.get_mut(index as usize)?;
         if slot.as_ref() != Some(task) {
             return None;
@@ -121,8 +114,16 @@ impl<S: Schedule> Registry<S> {
         }
     }
 
-    /// A snapshot of every registered task, one shard lock at a time. Tasks that completed
-    /// and are on their way out of the registry are left out.
+    /// (tasks live now, tasks registered since the start).
+    pub(crate) fn counts(&self) -> (usize, u64) {
+        self.shards.iter().fold((0, 0), |(live, bound), shard| {
+            let shard = lock(shard);
+            (live + shard.len, bound + shard.bound)
+        })
+    }
+
+    /// A snapshot of every live task, one shard lock at a time. Tasks that completed and are
+    /// on their way out of the registry are left out.
     pub(crate) fn dump(&self) -> Vec<TaskInfo> {
         let mut out = Vec::new();
         for shard in self.shards.iter() {

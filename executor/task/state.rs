@@ -6,8 +6,7 @@
 //!
 //! ## Who holds a reference
 //! The count (bits 6 and up) counts the owners of the task's allocation:
-//! 1. the registry of live tasks, from the task's first `Pending` until it completes or is
-//!    shut down (a task that finishes in its first poll never enters it);
+//! 1. the registry of live tasks, from spawn until the task completes or is shut down;
 //! 2. the `JoinHandle`, until it is dropped;
 //! 3. every `Waker` that points at the task;
 //! 4. the run-queue entry (`Notified`) while `SCHEDULED` is set, which becomes the reference
@@ -51,8 +50,8 @@ const JOIN_WAKER: usize = 1 << 5;
 const REF_SHIFT: usize = 6;
 /// One reference.
 const REF_ONE: usize = 1 << REF_SHIFT;
-/// A new task: scheduled once, with two owners (run queue, `JoinHandle`).
-const INITIAL: usize = (2 * REF_ONE) | SCHEDULED | JOIN_INTEREST;
+/// A new task: scheduled once, with three owners (registry, run queue, `JoinHandle`).
+const INITIAL: usize = (3 * REF_ONE) | SCHEDULED | JOIN_INTEREST;
 
 /// The atomic state word of one task.
 pub(crate) struct State {
@@ -381,10 +380,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_new_task_is_scheduled_with_two_owners() {
+    fn a_new_task_is_scheduled_with_three_owners() {
         let s = State::new().load();
         assert!(s.is_scheduled() && s.is_join_interested() && !s.is_running());
-        assert_eq!(s.ref_count(), 2);
+        assert_eq!(s.ref_count(), 3);
     }
 
     #[test]
@@ -398,7 +397,7 @@ mod tests {
         assert!(matches!(state.transition_to_idle(), ToIdle::OkNotified));
         let s = state.load();
         assert!(s.is_scheduled() && !s.is_running());
-        assert_eq!(s.ref_count(), 2);
+        assert_eq!(s.ref_count(), 3);
     }
 
     #[test]
@@ -406,12 +405,12 @@ mod tests {
         let state = State::new();
         assert!(matches!(state.transition_to_running(), ToRunning::Success));
         assert!(matches!(state.transition_to_idle(), ToIdle::Ok));
-        assert_eq!(state.load().ref_count(), 1);
+        assert_eq!(state.load().ref_count(), 2);
         assert!(matches!(
             state.transition_to_notified_by_ref(),
             WakeByRef::Submit
         ));
-        assert_eq!(state.load().ref_count(), 2);
+        assert_eq!(state.load().ref_count(), 3);
         assert!(matches!(
             state.transition_to_notified_by_ref(),
             WakeByRef::DoNothing
