@@ -91,10 +91,10 @@ fn dropping_the_runtime_cancels_every_task() {
     }
 }
 
-/// Tasks that never ran are in no registry (a task enters it at its first `Pending`): the
-/// drop must find them in the queues. One worker is kept busy for 200 ms by a task that
-/// first spawns 300 tasks (into that worker's next slot and local queue, and past its 256
-/// slots into the injector); the runtime is dropped meanwhile, so none of them is polled.
+/// Tasks that never ran, waiting in every kind of queue, are cancelled by the drop: one
+/// worker is kept busy for 200 ms by a task that first spawns 300 tasks (into that worker's
+/// next slot and local queue, and past its 256 slots into the injector); the runtime is
+/// dropped meanwhile, so none of them is polled.
 #[test]
 fn dropping_the_runtime_cancels_tasks_that_never_ran() {
     bounded(LIMIT, || {
