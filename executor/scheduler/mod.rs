@@ -48,7 +48,7 @@ use crate::RuntimeMetrics;
 use crate::loom::{Arc, AtomicBool, AtomicU64, Mutex, lock};
 use crate::reactor;
 use crate::task::{
-    self, Id, JoinHandle, Notified, Registry, RunningCell, Schedule, Slot, Task, TaskInfo,
+    self, Id, JoinHandle, Notified, Registry, Retired, RunningCell, Schedule, Slot, Task, TaskInfo,
 };
 use counters::Counters;
 use crossbeam_queue::SegQueue;
@@ -105,7 +105,14 @@ struct Remote {
     /// Which thread owns the slot: bumped by the monitor when it hands the slot to a new
     /// thread; the old thread retires when it sees the change.
     epoch: AtomicU64,
+    /// Tasks that finished on this worker, whose registry entries wait to be removed in one
+    /// batch (see the registry's module doc). Only the worker's thread uses it, and
+    /// `metrics`; the lock is never contended on the hot path.
+    retired: Mutex<Vec<Retired>>,
 }
+
+/// Finished tasks a worker collects before it removes their registry entries in one go.
+const RETIRE_BATCH: usize = 64;
 
 impl Shared {
     /// A scheduler for `workers` workers, parking in `driver`.
@@ -125,6 +132,7 @@ impl Shared {
                     counters: Counters::default(),
                     running: RunningCell::new(),
                     epoch: AtomicU64::new(0),
+                    retired: Mutex::new(Vec::with_capacity(RETIRE_BATCH)),
                 })
             })
             .collect();
@@ -252,6 +260,8 @@ impl Shared {
         crate::loom::fence(SeqCst);
         self.registry.close_and_shutdown_all();
         for remote in self.workers.iter() {
+            // Emptied with the registry: these entries are gone already.
+            lock(&remote.retired).clear();
             drop(remote.next.take());
             while remote.queue.pop().is_some() {}
         }
@@ -266,8 +276,9 @@ impl Shared {
     /// Fills in the scheduler's part of `metrics`.
     pub(crate) fn metrics(&self, metrics: &mut RuntimeMetrics) {
         let (live, spawned) = self.registry.counts();
+        let finished: usize = self.workers.iter().map(|r| lock(&r.retired).len()).sum();
         metrics.workers = self.workers.len();
-        metrics.live_tasks = live;
+        metrics.live_tasks = live.saturating_sub(finished);
         metrics.spawned_tasks = spawned;
         metrics.global_queue_depth = self.injector.len();
         for remote in self.workers.iter() {
@@ -280,6 +291,26 @@ impl Shared {
             metrics.blocked_worker_events = self.blocked_events.load(Relaxed);
             let depth = remote.queue.len() + usize::from(remote.next.is_occupied());
             metrics.local_queue_depths.push(depth);
+        }
+    }
+
+    /// Notes a task that finished on worker `index`; a full batch is removed at once.
+    fn retire(&self, index: usize, retired: Retired) {
+        let mut pending = lock(&self.workers[index].retired);
+        pending.push(retired);
+        if pending.len() >= RETIRE_BATCH {
+            let batch = std::mem::replace(&mut *pending, Vec::with_capacity(RETIRE_BATCH));
+            drop(pending);
+            self.registry.remove_retired(batch);
+        }
+    }
+
+    /// Removes the registry entries of the tasks that finished on worker `index` (before it
+    /// parks or stops: the entries would otherwise keep their tasks' memory while it sleeps).
+    pub(crate) fn flush_retired(&self, index: usize) {
+        let batch = std::mem::take(&mut *lock(&self.workers[index].retired));
+        if !batch.is_empty() {
+            self.registry.remove_retired(batch);
         }
     }
 
@@ -355,8 +386,16 @@ impl Schedule for Arc<Shared> {
         }
     }
 
+    /// On a worker, the entry is removed later, in a batch (`retire`); its reference, and
+    /// so the task's allocation, stays until then.
     fn release(&self, task: &Task<Self>) -> Option<Task<Self>> {
-        self.registry.remove(task)
+        match context::worker_index(self) {
+            Some(index) => {
+                self.retire(index, self.registry.locate(task));
+                None
+            }
+            None => self.registry.remove(task),
+        }
     }
 
     fn unhandled_panic(&self) {

@@ -90,6 +90,9 @@ impl Worker {
             }
             self.park();
         }
+        if !self.lost_slot() {
+            self.shared.flush_retired(self.index);
+        }
         // Counted as searching (a notifier woke this thread): pass the wake-up on, as a
         // searcher that stops always does, so that it is not lost with this thread (one that
         // lost its slot shares the slot's parker with the new owner).
@@ -294,6 +297,7 @@ impl Worker {
     /// Step 5.
     fn park(&mut self) {
         let shared = &self.shared;
+        shared.flush_retired(self.index);
         let was_last_searcher = shared
             .idle
             .transition_worker_to_parked(self.index, self.is_searching);

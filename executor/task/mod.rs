@@ -40,7 +40,7 @@ pub use join_handle::JoinHandle;
 
 pub(crate) use age::refresh as refresh_clock;
 pub(crate) use raw::{Notified, Task};
-pub(crate) use registry::Registry;
+pub(crate) use registry::{Registry, Retired};
 pub(crate) use running::RunningCell;
 pub(crate) use slot::Slot;
 

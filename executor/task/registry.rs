@@ -9,6 +9,17 @@
 //! lock, so removal is O(1). Sequential ids spread consecutive spawns over the shards, so
 //! two workers spawning at once rarely meet on a lock. Eight bytes per task.
 //!
+//! ## Removal in batches
+//! A task finished on a worker leaves its entry (and the reference in it) for a while: the
+//! worker notes where the entry is (`locate`, a `Retired`, which holds no reference) and
+//! takes a batch of them out later (`remove_retired`), one lock per shard instead of one per
+//! task. Spawning binds into the same shards on another core; taking each lock once per
+//! batch instead of once per task keeps the two workers from queueing on those locks. Until
+//! then the finished task's allocation stays (its future and output are already gone);
+//! `dump` leaves finished tasks out. A `Retired` is only compared with the entry, never
+//! dereferenced, so it stays harmless if shutdown emptied the registry first; and an entry
+//! is only freed by its own removal, so the slot cannot hold another task meanwhile.
+//!
 //! ## Shutdown protocol
 //! 1. `close_and_shutdown_all` marks each shard closed and takes its tasks out, under the
 //!    lock; then, outside the lock, shuts each task down (drops its future).
@@ -22,6 +33,15 @@ use crate::loom::{Mutex, lock};
 use crossbeam_utils::CachePadded;
 use std::fmt;
 use std::sync::atomic::Ordering::Relaxed;
+
+/// Where a finished task's entry is: see "Removal in batches" in the module doc.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Retired {
+    shard: usize,
+    slot: u32,
+    /// The task's address, compared with the entry's, never dereferenced.
+    address: usize,
+}
 
 /// Every live task of one runtime.
 pub(crate) struct Registry<S: 'static> {
@@ -54,9 +74,12 @@ impl<S: Schedule> Registry<S> {
         Registry { shards }
     }
 
+    fn shard_index(&self, task: &Task<S>) -> usize {
+        task.header().id.as_u64() as usize & (self.shards.len() - 1)
+    }
+
     fn shard_of(&self, task: &Task<S>) -> &Mutex<Shard<S>> {
-        let index = task.header().id.as_u64() as usize & (self.shards.len() - 1);
-        &self.shards[index]
+        &self.shards[self.shard_index(task)]
     }
 
     /// Registers a new task and returns its first queue entry, or, if the registry is
@@ -96,6 +119,38 @@ impl<S: Schedule> Registry<S> {
         shard.free.push(index);
         shard.len -= 1;
         owned
+    }
+
+    /// Where `task` (finished, still here) sits, for `remove_retired`. `Relaxed`: the slot
+    /// index was written under the shard lock when the task was bound, before its first poll.
+    pub(crate) fn locate(&self, task: &Task<S>) -> Retired {
+        Retired {
+            shard: self.shard_index(task),
+            slot: task.header().registry_slot.load(Relaxed),
+            address: task.header() as *const _ as usize,
+        }
+    }
+
+    /// Takes the entries of `retired` out, one lock per shard, and drops their references
+    /// after the locks are released (a destructor may spawn).
+    pub(crate) fn remove_retired(&self, mut retired: Vec<Retired>) {
+        retired.sort_unstable_by_key(|r| r.shard);
+        let mut released = Vec::with_capacity(retired.len());
+        for group in retired.chunk_by(|a, b| a.shard == b.shard) {
+            let mut shard = lock(&self.shards[group[0].shard]);
+            for r in group {
+                let Some(slot) = shard.slots.get_mut(r.slot as usize) else {
+                    continue;
+                };
+                if slot.as_ref().map(|t| t.header() as *const _ as usize) != Some(r.address) {
+                    continue;
+                }
+                released.extend(slot.take());
+                shard.free.push(r.slot);
+                shard.len -= 1;
+            }
+        }
+        drop(released);
     }
 
     /// Closes the registry and shuts down every task in it (protocol in the module doc).

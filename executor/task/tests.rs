@@ -349,3 +349,35 @@ fn the_next_slot_hands_out_what_it_holds() {
     drop(c);
     q.registry.as_ref().unwrap().close_and_shutdown_all();
 }
+
+/// Removal in batches (see the registry's module doc): an entry located while its task was
+/// live is removed by `remove_retired` and its reference dropped; one that shutdown already
+/// took out is left alone.
+#[test]
+fn retired_entries_are_removed_in_a_batch() {
+    let q = queue();
+    let registry = q.registry.as_ref().unwrap();
+    let locate = |entry: Notified<Arc<Queue>>| {
+        let ptr = entry.into_raw();
+        // SAFETY: a borrowed view of the entry's reference for `locate`, which only reads the
+        // header; the reference goes back into a `Notified` at once.
+        let task = std::mem::ManuallyDrop::new(unsafe { Task::<Arc<Queue>>::from_raw(ptr) });
+        let retired = registry.locate(&task);
+        // SAFETY: the reference taken apart above.
+        (retired, unsafe { Notified::<Arc<Queue>>::from_raw(ptr) })
+    };
+    let first = spawn(&q, std::future::pending::<()>());
+    let entry = lock(&q.tasks).pop_front().unwrap();
+    let (retired, entry) = locate(entry);
+    registry.remove_retired(vec![retired]);
+    assert!(registry.dump().is_empty(), "the entry was removed");
+    drop(entry);
+    drop(first);
+    let second = spawn(&q, std::future::pending::<()>());
+    let entry = lock(&q.tasks).pop_front().unwrap();
+    let (retired, entry) = locate(entry);
+    registry.close_and_shutdown_all();
+    assert!(second.is_finished());
+    registry.remove_retired(vec![retired]);
+    drop(entry);
+}
