@@ -219,8 +219,11 @@ impl Shared {
                 return;
             }
             for thread in threads {
-                // Keep waking every slot's parker until the thread is gone: shutdown's first
-                // unpark may have been taken by another thread parked on the same slot.
+                // Keep waking every slot's parker until the thread is gone. One unpark per slot
+                // is enough as long as only the slot's owner parks on it (`park.rs`), but a
+                // thread that lost its slot can still take that one notification in the
+                // instant before it sees the epoch; a hang at shutdown is worse than a few
+                // spare wake-ups.
                 while !thread.is_finished() {
                     for remote in self.workers.iter() {
                         remote.parker.unpark_all(&self.reactor);

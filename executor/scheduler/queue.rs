@@ -139,21 +139,25 @@ impl<T: Entry> LocalQueue<T> {
         CAPACITY as u64 - (position - self.head.load(Acquire))
     }
 
-    /// Appends `entry` unless the ring is full or another producer holds the tail; then the
-    /// entry comes back.
-    pub(crate) fn try_push(&self, entry: T) -> Result<(), T> {
+    /// Appends up to `max` entries that `next` hands out, as many as there is room for,
+    /// under one reservation and one publication; returns how many. Takes none if another
+    /// producer holds the tail. `next` is only called for an entry that has a slot, so
+    /// nothing it hands out is refused.
+    pub(crate) fn push_from(&self, max: usize, mut next: impl FnMut() -> Option<T>) -> usize {
         let Some(reservation) = self.reserve() else {
-            return Err(entry);
+            return 0;
         };
         let position = reservation.position;
-        if self.room(position) == 0 {
-            self.release(reservation, position);
-            return Err(entry);
+        let room = (self.room(position) as usize).min(max);
+        let mut pushed = 0;
+        while pushed < room {
+            let Some(entry) = next() else { break };
+            self.slot(position + pushed as u64)
+                .store(entry.into_ptr().as_ptr(), Relaxed);
+            pushed += 1;
         }
-        self.slot(position)
-            .store(entry.into_ptr().as_ptr(), Relaxed);
-        self.release(reservation, position + 1);
-        Ok(())
+        self.release(reservation, position + pushed as u64);
+        pushed
     }
 
     /// Appends `entry`. If the ring is full, its older half goes to `overflow` first, oldest

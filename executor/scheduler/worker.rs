@@ -17,6 +17,7 @@ use super::{Remote, Shared, context, counters};
 use crate::coop;
 use crate::loom::Arc;
 use crate::task::{self, Notified};
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 /// Ticks between fairness checks of the injector and non-blocking reactor polls. Go's
@@ -143,14 +144,7 @@ impl Worker {
         let share = injector.len() / self.shared.num_workers() + 1;
         let batch = share.min(CAPACITY / 2);
         let first = injector.pop()?;
-        let queue = &self.remote().queue;
-        for _ in 1..batch {
-            let Some(task) = injector.pop() else { break };
-            if let Err(task) = queue.try_push(task) {
-                injector.push(task);
-                break;
-            }
-        }
+        self.remote().queue.push_from(batch - 1, || injector.pop());
         Some(first)
     }
 
@@ -268,19 +262,13 @@ impl Worker {
     /// in a poll): the thread must retire without touching the slot again. `Relaxed`: a
     /// late answer only delays the retirement by one task.
     fn lost_slot(&self) -> bool {
-        self.remote()
-            .epoch
-            .load(std::sync::atomic::Ordering::Relaxed)
-            != self.epoch
+        self.lost_slot_with(Ordering::Relaxed)
     }
 
-    /// `lost_slot` as the parker's abandon check needs it: `SeqCst`, against the monitor's
-    /// `SeqCst` bump (see `park.rs`).
-    fn lost_slot_seq_cst(&self) -> bool {
-        self.remote()
-            .epoch
-            .load(std::sync::atomic::Ordering::SeqCst)
-            != self.epoch
+    /// `lost_slot` with the ordering the caller needs: the parker's abandon check reads it
+    /// `SeqCst`, against the monitor's `SeqCst` bump (see `park.rs`).
+    fn lost_slot_with(&self, order: Ordering) -> bool {
+        self.remote().epoch.load(order) != self.epoch
     }
 
     /// Turns the reactor if no other worker is parked in it; returns how many resources
@@ -315,7 +303,9 @@ impl Worker {
         let ready = self
             .remote()
             .parker
-            .park(&shared.driver, &shared.reactor, || self.lost_slot_seq_cst());
+            .park(&shared.driver, &shared.reactor, || {
+                self.lost_slot_with(Ordering::SeqCst)
+            });
         counters::bump(&self.remote().counters.reactor_wakeups, ready as u64);
         task::refresh_clock();
         // Woken by a notifier, the worker was counted as searching; on its own, it was not.

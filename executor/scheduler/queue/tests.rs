@@ -37,12 +37,16 @@ fn a_full_queue_moves_its_older_half_out() {
 }
 
 #[test]
-fn try_push_hands_the_entry_back_when_full() {
+fn push_from_takes_what_fits_and_no_more() {
     let queue = LocalQueue::new();
-    for value in 0..CAPACITY {
-        assert!(queue.try_push(Box::new(value)).is_ok());
-    }
-    assert_eq!(queue.try_push(Box::new(7)).map_err(|b| *b), Err(7));
+    let mut source = (0..CAPACITY + 10).map(Box::new);
+    assert_eq!(queue.push_from(3, || source.next()), 3);
+    assert_eq!(queue.push_from(usize::MAX, || source.next()), CAPACITY - 3);
+    // Full: the source is not asked for an entry that would have no slot.
+    assert_eq!(queue.push_from(usize::MAX, || source.next()), 0);
+    assert_eq!(source.next().map(|b| *b), Some(CAPACITY));
+    let popped: Vec<usize> = std::iter::from_fn(|| queue.pop().map(|b| *b)).collect();
+    assert_eq!(popped, (0..CAPACITY).collect::<Vec<_>>());
 }
 
 #[test]
