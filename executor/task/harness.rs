@@ -21,10 +21,18 @@
 //!    (`unset_join_waker_after_complete`), dropping the waker if the handle left meanwhile.
 //! 3. The scheduler releases the task from its registry, which returns the registry's
 //!    reference; the poller's and the registry's references are dropped in one step.
+//!
+//! ## Join (`try_read_output`, `drop_join_handle_slow`)
+//! The `JoinHandle` reads `COMPLETE`; until then it leaves its waker in the slot. Once it
+//! sees `COMPLETE` it clears `JOIN_INTEREST` and takes the output in one go, so the stage
+//! (which has no tag, see `cell.rs`) is never read twice: a second poll finds the interest
+//! gone and panics. A handle dropped with its interest still set drops the output if the
+//! task completed, else leaves that to the completer.
 
-use super::cell::{Cell, Stage};
+use super::cell::Cell;
 use super::error::{Failure, Payload};
 use super::header::{Header, Vtable};
+use super::join_waker::JoinWaker;
 use super::raw::{Notified, Task};
 use super::state::{ToIdle, ToRunning};
 use super::{JoinError, Schedule, waker};
@@ -141,13 +149,42 @@ impl<F: Future, S: Schedule> Harness<F, S> {
         self.cell.cast()
     }
 
-    /// Replaces the stage, dropping the old one.
+    /// Drops the future in place; a panic in its destructor is returned.
     ///
     /// # Safety
-    /// The caller has exclusive access to the stage (see `cell.rs`).
-    unsafe fn set_stage(&self, stage: Stage<F>) {
-        // SAFETY: exclusive access, by the caller's contract.
-        self.cell().stage.with_mut(|ptr| unsafe { *ptr = stage });
+    /// The caller may touch the stage and it holds the future (see `cell.rs`), which nobody
+    /// touches again.
+    unsafe fn drop_future(&self) -> std::thread::Result<()> {
+        catch_unwind(AssertUnwindSafe(|| {
+            self.cell().stage.with_mut(|ptr| {
+                // SAFETY: by the caller's contract; dropped in place, as it is pinned.
+                unsafe { ManuallyDrop::drop(&mut (*ptr).future) }
+            })
+        }))
+    }
+
+    /// Moves the output out of the stage, which then holds nothing.
+    ///
+    /// # Safety
+    /// The stage holds the output and the caller is the side that consumes it (`cell.rs`).
+    unsafe fn take_stage_output(&self) -> Result<F::Output, Failure> {
+        self.cell().stage.with_mut(|ptr| {
+            // SAFETY: by the caller's contract.
+            unsafe { ManuallyDrop::take(&mut (*ptr).output) }
+        })
+    }
+
+    /// Takes the waker out of the join waker slot and drops it.
+    ///
+    /// # Safety
+    /// The caller owns the slot (see `JOIN_WAKER` in `state.rs`).
+    unsafe fn drop_join_waker(&self) {
+        // SAFETY: by the caller's contract.
+        let waker = self
+            .cell()
+            .join_waker
+            .with_mut(|ptr| unsafe { mem::take(&mut *ptr) });
+        drop_quietly(waker);
     }
 
     /// Runs the task once (steps in the module doc).
@@ -189,13 +226,10 @@ impl<F: Future, S: Schedule> Harness<F, S> {
         let mut cx = Context::from_waker(&waker);
         let polled = catch_unwind(AssertUnwindSafe(|| {
             self.cell().stage.with_mut(|stage| {
-                // SAFETY: `RUNNING` gives this thread exclusive access to the stage, and the
-                // future is never moved out of it (it is dropped in place).
-                match unsafe { &mut *stage } {
-                    // SAFETY: see above: pinned in place until dropped in place.
-                    Stage::Running(future) => unsafe { Pin::new_unchecked(future) }.poll(&mut cx),
-                    _ => unreachable!("a task was polled after it finished"),
-                }
+                // SAFETY: `RUNNING` gives this thread exclusive access to the stage, which
+                // holds the future until `COMPLETE` (`cell.rs`); the future is never moved
+                // (it is dropped in place), so it stays pinned.
+                unsafe { Pin::new_unchecked(&mut *(*stage).future) }.poll(&mut cx)
             })
         }));
         match polled {
@@ -214,10 +248,8 @@ impl<F: Future, S: Schedule> Harness<F, S> {
     /// Drops the future in place and stores `result`; a panic in the future's destructor
     /// replaces the result.
     fn finish(&self, result: Result<F::Output, Failure>) {
-        // SAFETY: only called by the holder of the run rights.
-        let dropped = catch_unwind(AssertUnwindSafe(|| unsafe {
-            self.set_stage(Stage::Consumed)
-        }));
+        // SAFETY: only called by the holder of the run rights, before `COMPLETE`, once.
+        let dropped = unsafe { self.drop_future() };
         let result = match dropped {
             Ok(()) => result,
             Err(payload) => {
@@ -225,8 +257,10 @@ impl<F: Future, S: Schedule> Harness<F, S> {
                 Err(Failure::Panic(Payload::new(payload)))
             }
         };
-        // SAFETY: as above; the stage is `Consumed`, so nothing is dropped here.
-        unsafe { self.set_stage(Stage::Finished(result)) };
+        self.cell().stage.with_mut(|ptr| {
+            // SAFETY: as above; the future is gone, and `ManuallyDrop` drops nothing here.
+            unsafe { (*ptr).output = ManuallyDrop::new(result) }
+        });
     }
 
     /// Drops the future of an aborted task.
@@ -239,31 +273,22 @@ impl<F: Future, S: Schedule> Harness<F, S> {
         let snapshot = self.header().state.transition_to_complete();
         let mut unhandled_panic = false;
         if !snapshot.is_join_interested() {
-            // SAFETY: complete without join interest: the completer owns the stage.
-            let stage = self
-                .cell()
-                .stage
-                .with_mut(|ptr| unsafe { mem::replace(&mut *ptr, Stage::Consumed) });
-            unhandled_panic = matches!(stage, Stage::Finished(Err(Failure::Panic(_))));
-            drop_quietly(stage);
+            // SAFETY: complete without join interest: the completer consumes the output.
+            let output = unsafe { self.take_stage_output() };
+            unhandled_panic = matches!(output, Err(Failure::Panic(_)));
+            drop_quietly(output);
         } else if snapshot.is_join_waker_set() {
             // SAFETY: `JOIN_WAKER` with `COMPLETE`: the completer may read the slot.
             let wake = catch_unwind(AssertUnwindSafe(|| {
                 self.cell().join_waker.with(|ptr| {
                     // SAFETY: as above, read access to the slot.
-                    if let Some(waker) = unsafe { &*ptr } {
-                        waker.wake_by_ref();
-                    }
+                    unsafe { &*ptr }.wake_by_ref();
                 })
             }));
             let prev = self.header().state.unset_join_waker_after_complete();
             if !prev.is_join_interested() {
-                // SAFETY: the handle is gone and the bit is clear: the completer owns the slot.
-                let waker = self
-                    .cell()
-                    .join_waker
-                    .with_mut(|ptr| unsafe { (*ptr).take() });
-                drop_quietly(waker);
+                // SAFETY: the handle is done and the bit is clear: the completer owns the slot.
+                unsafe { self.drop_join_waker() };
             }
             drop(wake);
         }
@@ -302,15 +327,18 @@ impl<F: Future, S: Schedule> Harness<F, S> {
     fn can_read_output(&self, waker: &Waker) -> bool {
         let state = &self.header().state;
         let snapshot = state.load();
+        // Only the handle clears its interest, and it does so when it takes the output.
+        assert!(
+            snapshot.is_join_interested(),
+            "a JoinHandle was polled after it returned the output"
+        );
         if snapshot.is_complete() {
             return true;
         }
         let stored = if snapshot.is_join_waker_set() {
             let same = self.cell().join_waker.with(|ptr| {
                 // SAFETY: the bit is set and the task is not complete: the handle may read.
-                unsafe { &*ptr }
-                    .as_ref()
-                    .is_some_and(|w| w.will_wake(waker))
+                unsafe { &*ptr }.will_wake(waker)
             });
             if same {
                 return false;
@@ -338,49 +366,48 @@ impl<F: Future, S: Schedule> Harness<F, S> {
         // SAFETY: `JOIN_WAKER` is clear and the handle exists: the handle owns the slot.
         self.cell()
             .join_waker
-            .with_mut(|ptr| unsafe { *ptr = Some(waker.clone()) });
+            .with_mut(|ptr| unsafe { *ptr = JoinWaker::new(waker) });
         let result = self.header().state.set_join_waker();
         if result.is_err() {
             // SAFETY: the bit stayed clear, so the slot is still the handle's.
             self.cell()
                 .join_waker
-                .with_mut(|ptr| unsafe { *ptr = None });
+                .with_mut(|ptr| unsafe { *ptr = JoinWaker::empty() });
         }
         result
     }
 
-    /// Takes the output; only after `can_read_output` said it is there.
+    /// Takes the output; only after `can_read_output` said it is there. The handle gives up
+    /// its interest in the same step, so it can never take the output twice.
     fn take_output(&self) -> Result<F::Output, JoinError> {
-        // SAFETY: `COMPLETE` with join interest: the handle owns the stage.
-        let stage = self
-            .cell()
-            .stage
-            .with_mut(|ptr| unsafe { mem::replace(&mut *ptr, Stage::Consumed) });
-        match stage {
-            Stage::Finished(result) => {
-                result.map_err(|failure| JoinError::new(self.header().id, failure))
-            }
-            _ => panic!("a JoinHandle was polled after it returned the output"),
+        let (complete, owns_waker) = self
+            .header()
+            .state
+            .drop_join_interest()
+            .expect("the handle had join interest: can_read_output checked it");
+        debug_assert!(complete);
+        // SAFETY: complete, and this handle gave up its interest just now: it consumes the
+        // output.
+        let output = unsafe { self.take_stage_output() };
+        if owns_waker {
+            // SAFETY: `JOIN_WAKER` is clear: the slot is the handle's.
+            unsafe { self.drop_join_waker() };
         }
+        output.map_err(|failure| JoinError::new(self.header().id, failure))
     }
 
     fn drop_join_handle_slow(self) {
-        let (drop_output, drop_waker) = self.header().state.transition_to_join_handle_dropped();
-        if drop_output {
-            // SAFETY: complete, and the handle still had join interest: it owns the stage.
-            let stage = self
-                .cell()
-                .stage
-                .with_mut(|ptr| unsafe { mem::replace(&mut *ptr, Stage::Consumed) });
-            drop_quietly(stage);
-        }
-        if drop_waker {
-            // SAFETY: `JOIN_WAKER` is clear: the slot is the handle's.
-            let waker = self
-                .cell()
-                .join_waker
-                .with_mut(|ptr| unsafe { (*ptr).take() });
-            drop(waker);
+        // `None`: the handle took the output already and has nothing left but its reference.
+        if let Some((complete, owns_waker)) = self.header().state.drop_join_interest() {
+            if complete {
+                // SAFETY: complete, and the handle gave up its interest just now: it
+                // consumes the output.
+                drop_quietly(unsafe { self.take_stage_output() });
+            }
+            if owns_waker {
+                // SAFETY: `JOIN_WAKER` is clear: the slot is the handle's.
+                unsafe { self.drop_join_waker() };
+            }
         }
         self.drop_reference();
     }
@@ -392,13 +419,16 @@ impl<F: Future, S: Schedule> Harness<F, S> {
     }
 
     fn dealloc(self) {
-        // SAFETY: the last reference is gone, so this thread is the only one left with the
-        // pointer; the allocation came from `Box::new` in `Cell::allocate`.
+        // With the last reference gone, the output (if the task completed) was consumed
+        // already, since the `JoinHandle` is gone too; a task that never completed still
+        // holds its future (`cell.rs`).
+        if !self.header().state.load().is_complete() {
+            // SAFETY: this thread holds the only pointer left, and the stage holds the future.
+            let _ = unsafe { self.drop_future() };
+        }
+        // SAFETY: as above; the allocation came from `Box::new` in `Cell::allocate`.
         let cell = unsafe { Box::from_raw(self.cell.as_ptr()) };
-        let Cell {
-            stage, join_waker, ..
-        } = *cell;
-        drop_quietly(stage);
+        let Cell { join_waker, .. } = *cell;
         drop_quietly(join_waker);
     }
 }

@@ -193,6 +193,45 @@ fn a_join_racing_completion_is_woken_or_ready() {
 }
 
 #[test]
+fn a_handle_taking_the_output_races_the_completer_waking_it() {
+    loom::model(|| {
+        let q = queue();
+        let drops = Arc::new(AtomicUsize::new(0));
+        let output = DropCount(drops.clone());
+        let mut join = spawn(&q, async move { output });
+        let wakes = Arc::new(AtomicUsize::new(0));
+        let waker = counting_waker(wakes.clone());
+        let runner = {
+            let q = q.clone();
+            thread::spawn(move || run_all(&q))
+        };
+        let mut poll = || Pin::new(&mut join).poll(&mut Context::from_waker(&waker));
+        let mut out = poll();
+        if out.is_pending() {
+            // May run while the completer is between waking the slot and giving it back.
+            out = poll();
+        }
+        runner.join().unwrap();
+        if out.is_pending() {
+            out = poll();
+        }
+        let Poll::Ready(Ok(output)) = out else {
+            panic!("no output after the task completed");
+        };
+        drop(output);
+        assert_eq!(drops.load(SeqCst), 1);
+        drop(join);
+        drop(waker);
+        assert_eq!(
+            Arc::strong_count(&wakes),
+            1,
+            "a clone of the join waker leaked"
+        );
+        assert_eq!(Arc::strong_count(&q), 1, "the task was not freed");
+    });
+}
+
+#[test]
 fn two_concurrent_wakes_schedule_the_task_once() {
     loom::model(|| {
         let q = queue();

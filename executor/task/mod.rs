@@ -25,6 +25,7 @@ mod header;
 mod id;
 mod info;
 mod join_handle;
+mod join_waker;
 mod raw;
 mod registry;
 mod running;

@@ -33,14 +33,14 @@ const RUNNING: usize = 1 << 0;
 /// While `RUNNING` is also set, the bit means "woken during the poll": the poller puts the
 /// task back in a queue after the poll, using its own reference.
 const SCHEDULED: usize = 1 << 1;
-/// The future is gone; the stage holds the output (or the error) until the `JoinHandle`
-/// takes it. Rules out any further poll, wake or cancellation.
+/// The future is gone; the stage holds the output (or the error) until it is consumed (see
+/// `cell.rs`). Rules out any further poll, wake or cancellation.
 const COMPLETE: usize = 1 << 2;
 /// Abort was requested; the next thread to run the task drops the future instead of
 /// polling it.
 const CANCELLED: usize = 1 << 3;
-/// A `JoinHandle` exists and will read the output; without it the completer drops the
-/// output at once.
+/// A `JoinHandle` exists and has not consumed the output yet; without it the completer drops
+/// the output at once. Only the handle clears it: when it takes the output or is dropped.
 const JOIN_INTEREST: usize = 1 << 4;
 /// The join waker slot holds a waker and belongs to the completing side: the `JoinHandle`
 /// may only read it. Unset, the slot belongs to the `JoinHandle` (while it exists).
@@ -299,17 +299,25 @@ impl State {
         })
     }
 
-    /// The `JoinHandle` is dropped. Returns `(drop_output, drop_waker)`: whether the handle
-    /// must drop the output (the task completed) and whether it owns the waker slot now.
-    pub(crate) fn transition_to_join_handle_dropped(&self) -> (bool, bool) {
+    /// The `JoinHandle` gives up its interest in the output: it takes the output (`.await`
+    /// returned) or it is dropped. `None` if it gave it up before (a handle dropped after it
+    /// returned the output): nothing is left to do. Otherwise `(complete, owns_waker)`:
+    /// whether the task completed (the handle then consumes the output) and whether the
+    /// waker slot is the handle's now (it drops the waker in it).
+    pub(crate) fn drop_join_interest(&self) -> Option<(bool, bool)> {
         self.update(|s| {
-            debug_assert!(s.is_join_interested());
+            if !s.is_join_interested() {
+                return (None, None);
+            }
             let mut next = s.0 & !JOIN_INTEREST;
             if !s.is_complete() {
                 next &= !JOIN_WAKER;
             }
             let next = Snapshot(next);
-            (Some(next), (s.is_complete(), !next.is_join_waker_set()))
+            (
+                Some(next),
+                Some((s.is_complete(), !next.is_join_waker_set())),
+            )
         })
     }
 
@@ -449,8 +457,9 @@ mod tests {
         let prev = state.transition_to_complete();
         assert!(prev.is_join_waker_set());
         assert!(state.unset_join_waker().is_err());
-        let (drop_output, drop_waker) = state.transition_to_join_handle_dropped();
-        assert!(drop_output && !drop_waker);
+        let (complete, owns_waker) = state.drop_join_interest().unwrap();
+        assert!(complete && !owns_waker);
+        assert!(state.drop_join_interest().is_none());
         assert!(!state.unset_join_waker_after_complete().is_join_interested());
     }
 }

@@ -218,6 +218,50 @@ fn the_handle_drops_an_output_it_never_read() {
 }
 
 #[test]
+fn the_handle_takes_the_output_once_and_lets_go_of_its_waker() {
+    let q = queue();
+    let (g, ready, waker) = gate();
+    let drops = Arc::new(AtomicUsize::new(0));
+    let d = drops.clone();
+    let mut join = spawn(&q, async move {
+        g.await;
+        DropCount(d)
+    });
+    run_all(&q);
+    let woken = Arc::new(Counter(Arc::new(AtomicUsize::new(0))));
+    let w = futures::task::waker(woken.clone());
+    assert!(poll_join(&mut join, &w).is_pending());
+    assert_eq!(
+        Arc::strong_count(&woken),
+        3,
+        "ours, `w` and the join waker slot's"
+    );
+    ready.store(1, SeqCst);
+    lock(&waker).take().unwrap().wake();
+    run_all(&q);
+    let Poll::Ready(Ok(output)) = poll_join(&mut join, &w) else {
+        panic!("expected the output");
+    };
+    assert_eq!(
+        Arc::strong_count(&woken),
+        2,
+        "the slot's waker went with the output"
+    );
+    drop(output);
+    assert_eq!(drops.load(SeqCst), 1);
+    let again = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        poll_join(&mut join, &w).is_ready()
+    }));
+    assert!(
+        again.is_err(),
+        "a second poll panics, it never reads the output again"
+    );
+    assert!(join.is_finished());
+    drop(join);
+    assert_eq!(drops.load(SeqCst), 1);
+}
+
+#[test]
 fn a_panic_becomes_a_join_error_or_an_unhandled_panic() {
     let q = queue();
     let mut join = spawn(&q, async { panic!("boom") });
@@ -275,6 +319,33 @@ fn the_join_waker_is_replaced_and_woken_once() {
     run_all(&q);
     assert_eq!((first.load(SeqCst), second.load(SeqCst)), (0, 1));
     assert!(poll_join(&mut join, &w2).is_ready());
+}
+
+#[test]
+fn a_task_that_awaits_a_handle_is_woken_through_the_slot() {
+    let q = queue();
+    let (g, ready, waker) = gate();
+    let mut inner = spawn(&q, g);
+    let polls = Arc::new(AtomicUsize::new(0));
+    let p = polls.clone();
+    let mut outer = spawn(
+        &q,
+        std::future::poll_fn(move |cx| {
+            // The second poll gives the same waker again: the slot keeps the one it holds.
+            if p.fetch_add(1, SeqCst) == 0 {
+                cx.waker().wake_by_ref();
+            }
+            Pin::new(&mut inner).poll(cx).map(|result| result.is_ok())
+        }),
+    );
+    run_all(&q);
+    assert_eq!(polls.load(SeqCst), 2);
+    ready.store(1, SeqCst);
+    lock(&waker).take().unwrap().wake();
+    run_all(&q);
+    assert_eq!(polls.load(SeqCst), 3);
+    let out = poll_join(&mut outer, futures::task::noop_waker_ref());
+    assert!(matches!(out, Poll::Ready(Ok(true))));
 }
 
 struct Counter(Arc<AtomicUsize>);

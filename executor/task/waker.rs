@@ -37,6 +37,11 @@ unsafe fn drop_waker(data: *const ()) {
     unsafe { raw_task(data) }.drop_reference();
 }
 
+/// True if `waker` is a goro task's: its data pointer is then a task header.
+pub(crate) fn is_task_waker(waker: &Waker) -> bool {
+    std::ptr::eq(waker.vtable(), &VTABLE)
+}
+
 /// A waker that borrows a reference the caller holds; wrap it in `ManuallyDrop`.
 ///
 /// # Safety
