@@ -140,7 +140,8 @@ impl Shared {
             workers: remotes,
             injector: SegQueue::new(),
             idle: Idle::new(workers),
-            registry: Registry::new(workers * 4),
+            // One shard per worker and as many again for spawns from other threads.
+            registry: Registry::new(workers * 2),
             driver: Mutex::new(driver),
             reactor,
             shutdown: AtomicBool::new(false),
@@ -164,11 +165,32 @@ impl Shared {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let (task, notified, join) = task::new(future, this.clone(), Id::next(), location);
-        if let Some(notified) = this.registry.bind(task, notified) {
-            this.schedule(notified);
+        let id = Id::next();
+        let (task, notified, join) = task::new(future, this.clone(), id, location);
+        let worker = context::worker_index(this);
+        if let Some(notified) = this
+            .registry
+            .bind(task, notified, this.registry_shard(worker, id))
+        {
+            match worker {
+                Some(index) => this.schedule_next(index, notified),
+                None => this.push_remote(notified),
+            }
         }
         join
+    }
+
+    /// The registry shard a spawn binds into: the worker's own, or for a spawn from
+    /// another thread, one of the shards past the workers', by task id.
+    fn registry_shard(&self, worker: Option<usize>, id: Id) -> usize {
+        let workers = self.workers.len();
+        match worker {
+            Some(index) => index,
+            None => {
+                let outside = self.registry.shards().saturating_sub(workers).max(1);
+                workers + (id.as_u64() as usize % outside)
+            }
+        }
     }
 
     pub(crate) fn reactor(&self) -> &reactor::Handle {
@@ -394,7 +416,9 @@ impl Schedule for Arc<Shared> {
     fn release(&self, task: &Task<Self>) -> Option<Task<Self>> {
         match context::worker_index(self) {
             Some(index) => {
-                self.retire(index, self.registry.locate(task));
+                if let Some(retired) = self.registry.locate(task) {
+                    self.retire(index, retired);
+                }
                 None
             }
             None => self.registry.remove(task),

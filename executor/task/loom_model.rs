@@ -37,7 +37,7 @@ where
     F::Output: Send + 'static,
 {
     let (task, notified, join) = new(future, q.clone(), Id::next(), Location::caller());
-    if let Some(notified) = q.registry.bind(task, notified) {
+    if let Some(notified) = q.registry.bind(task, notified, 0) {
         q.schedule(notified);
     }
     join

@@ -4,10 +4,13 @@
 //! and so does `Handle::dump`. It holds one reference to each task.
 //!
 //! ## Layout
-//! Shards, chosen by task id, each a mutex around a slab (`Vec<Option<Task>>` plus a free
-//! list). A task's slab index is written into its header (`registry_slot`) under the shard
-//! lock, so removal is O(1). Sequential ids spread consecutive spawns over the shards, so
-//! two workers spawning at once rarely meet on a lock. Eight bytes per task.
+//! Shards, each a mutex around a slab (`Vec<Option<Task>>` plus a free list). The spawner
+//! chooses the shard: a worker binds into its own, so two workers spawning at once never
+//! meet on a lock, and the lock a worker takes for each spawn stays in its own cache (spawns
+//! from outside the workers spread over the shards left over). A full shard (`MAX_INDEX`
+//! entries) passes the task on to the next. The shard and the slab index are written into
+//! the task's header (`registry_slot`: shard in the top `32 - INDEX_BITS` bits, index
+//! below) under the shard lock, so removal is O(1). Eight bytes per task.
 //!
 //! ## Removal in batches
 //! A task finished on a worker leaves its entry (and the reference in it) for a while: the
@@ -43,6 +46,25 @@ pub(crate) struct Retired {
     address: usize,
 }
 
+/// Bits of `registry_slot` that hold the index in the shard's slab.
+const INDEX_BITS: u32 = 26;
+/// One past the largest index; as an index it means "not in the registry" (`Header::new`
+/// starts every task with all bits set).
+const MAX_INDEX: u32 = (1 << INDEX_BITS) - 1;
+/// The most shards a registry has: the shard number must fit above the index.
+pub(crate) const MAX_SHARDS: usize = 1 << (32 - INDEX_BITS);
+
+/// `registry_slot`'s value for entry `index` of shard `shard`.
+fn encode(shard: usize, index: u32) -> u32 {
+    debug_assert!(shard < MAX_SHARDS && index < MAX_INDEX);
+    ((shard as u32) << INDEX_BITS) | index
+}
+
+/// (shard, index) of a `registry_slot` value.
+fn decode(slot: u32) -> (usize, u32) {
+    ((slot >> INDEX_BITS) as usize, slot & MAX_INDEX)
+}
+
 /// Every live task of one runtime.
 pub(crate) struct Registry<S: 'static> {
     shards: Box<[CachePadded<Mutex<Shard<S>>>]>,
@@ -57,10 +79,9 @@ struct Shard<S: 'static> {
 }
 
 impl<S: Schedule> Registry<S> {
-    /// A registry with at least `shards` shards (rounded up to a power of two).
+    /// A registry with `shards` shards (at least one, at most `MAX_SHARDS`).
     pub(crate) fn new(shards: usize) -> Registry<S> {
-        let shards = shards.max(1).next_power_of_two();
-        let shards = (0..shards)
+        let shards = (0..shards.clamp(1, MAX_SHARDS))
             .map(|_| {
                 CachePadded::new(Mutex::new(Shard {
                     slots: Vec::new(),
@@ -74,43 +95,57 @@ impl<S: Schedule> Registry<S> {
         Registry { shards }
     }
 
-    fn shard_index(&self, task: &Task<S>) -> usize {
-        task.header().id.as_u64() as usize & (self.shards.len() - 1)
+    /// How many shards there are.
+    pub(crate) fn shards(&self) -> usize {
+        self.shards.len()
     }
 
-    fn shard_of(&self, task: &Task<S>) -> &Mutex<Shard<S>> {
-        &self.shards[self.shard_index(task)]
-    }
-
-    /// Registers a new task and returns its first queue entry, or, if the registry is
-    /// closed, shuts the task down and returns `None`.
-    pub(crate) fn bind(&self, task: Task<S>, notified: Notified<S>) -> Option<Notified<S>> {
-        let mut shard = lock(self.shard_of(&task));
-        if shard.closed {
-            drop(shard);
-            drop(notified);
-            task.shutdown();
-            return None;
-        }
-        let index = match shard.free.pop() {
-            Some(index) => index,
-            None => {
-                shard.slots.push(None);
-                u32::try_from(shard.slots.len() - 1).expect("more than 2^32 tasks in one shard")
+    /// Registers a new task in shard `shard` (taken modulo the number of shards, or the next
+    /// one with room) and returns its first queue entry, or, if the registry is closed, shuts
+    /// the task down and returns `None`.
+    pub(crate) fn bind(
+        &self,
+        task: Task<S>,
+        notified: Notified<S>,
+        shard: usize,
+    ) -> Option<Notified<S>> {
+        let count = self.shards.len();
+        for number in (shard..shard + count).map(|n| n % count) {
+            let mut shard = lock(&self.shards[number]);
+            if shard.closed {
+                drop(shard);
+                drop(notified);
+                task.shutdown();
+                return None;
             }
-        };
-        // `Relaxed`: the slot index is only read under this shard's lock.
-        task.header().registry_slot.store(index, Relaxed);
-        shard.slots[index as usize] = Some(task);
-        shard.len += 1;
-        shard.bound += 1;
-        Some(notified)
+            let Some(index) = shard.free_index() else {
+                continue;
+            };
+            // `Relaxed`: written before the task is first scheduled, which publishes it to
+            // the threads that complete the task; other readers hold this shard's lock.
+            let slot = encode(number, index);
+            task.header().registry_slot.store(slot, Relaxed);
+            shard.slots[index as usize] = Some(task);
+            shard.len += 1;
+            shard.bound += 1;
+            return Some(notified);
+        }
+        panic!(
+            "goro: more than {} tasks alive at once",
+            count as u64 * u64::from(MAX_INDEX)
+        );
+    }
+
+    /// The shard and index where `task` was bound; `None` if it never was.
+    fn position(&self, task: &Task<S>) -> Option<(usize, u32)> {
+        let (shard, index) = decode(task.header().registry_slot.load(Relaxed));
+        (shard < self.shards.len() && index < MAX_INDEX).then_some((shard, index))
     }
 
     /// Takes `task` out and returns the registry's reference, if it is still here.
     pub(crate) fn remove(&self, task: &Task<S>) -> Option<Task<S>> {
-        let mut shard = lock(self.shard_of(task));
-        let index = task.header().registry_slot.load(Relaxed);
+        let (shard, index) = self.position(task)?;
+        let mut shard = lock(&self.shards[shard]);
         let slot = shard.slots.get_mut(index as usize)?;
         if slot.as_ref() != Some(task) {
             return None;
@@ -121,14 +156,15 @@ impl<S: Schedule> Registry<S> {
         owned
     }
 
-    /// Where `task` (finished, still here) sits, for `remove_retired`. `Relaxed`: the slot
-    /// index was written under the shard lock when the task was bound, before its first poll.
-    pub(crate) fn locate(&self, task: &Task<S>) -> Retired {
-        Retired {
-            shard: self.shard_index(task),
-            slot: task.header().registry_slot.load(Relaxed),
+    /// Where `task` (finished) sits, for `remove_retired`; `None` if it was never bound.
+    /// `Relaxed`: the slot was written when the task was bound, before its first poll.
+    pub(crate) fn locate(&self, task: &Task<S>) -> Option<Retired> {
+        let (shard, slot) = self.position(task)?;
+        Some(Retired {
+            shard,
+            slot,
             address: task.header() as *const _ as usize,
-        }
+        })
     }
 
     /// Takes the entries of `retired` out, one lock per shard, and drops their references
@@ -194,6 +230,20 @@ impl<S: Schedule> Registry<S> {
             );
         }
         out
+    }
+}
+
+impl<S: 'static> Shard<S> {
+    /// A free slab index: a freed one, or a new one if the slab has room.
+    fn free_index(&mut self) -> Option<u32> {
+        if let Some(index) = self.free.pop() {
+            return Some(index);
+        }
+        let index = u32::try_from(self.slots.len())
+            .ok()
+            .filter(|&i| i < MAX_INDEX)?;
+        self.slots.push(None);
+        Some(index)
     }
 }
 

@@ -44,7 +44,7 @@ where
     F::Output: Send + 'static,
 {
     let (task, notified, join) = new(future, queue.clone(), Id::next(), Location::caller());
-    if let Some(notified) = queue.registry.as_ref().unwrap().bind(task, notified) {
+    if let Some(notified) = queue.registry.as_ref().unwrap().bind(task, notified, 0) {
         queue.schedule(notified);
     }
     join
@@ -433,7 +433,7 @@ fn retired_entries_are_removed_in_a_batch() {
         // SAFETY: a borrowed view of the entry's reference for `locate`, which only reads the
         // header; the reference goes back into a `Notified` at once.
         let task = std::mem::ManuallyDrop::new(unsafe { Task::<Arc<Queue>>::from_raw(ptr) });
-        let retired = registry.locate(&task);
+        let retired = registry.locate(&task).expect("bound");
         // SAFETY: the reference taken apart above.
         (retired, unsafe { Notified::<Arc<Queue>>::from_raw(ptr) })
     };
@@ -451,4 +451,37 @@ fn retired_entries_are_removed_in_a_batch() {
     assert!(second.is_finished());
     registry.remove_retired(vec![retired]);
     drop(entry);
+}
+
+/// Binding takes the spawner's shard modulo the shard count; the entry is found again by the
+/// shard and index the header keeps. Tasks dropped unpolled free their futures.
+#[test]
+fn a_task_is_found_in_the_shard_its_spawner_chose() {
+    let q = queue();
+    let registry = Registry::new(3);
+    let drops = Arc::new(AtomicUsize::new(0));
+    let entries: Vec<_> = (0..7)
+        .map(|shard| {
+            let held = DropCount(drops.clone());
+            let future = async move {
+                std::future::pending::<()>().await;
+                drop(held);
+            };
+            let (task, notified, join) = new(future, q.clone(), Id::next(), Location::caller());
+            drop(join);
+            registry.bind(task, notified, shard).expect("open")
+        })
+        .collect();
+    assert_eq!(registry.dump().len(), 7);
+    for entry in entries {
+        let ptr = entry.into_raw();
+        // SAFETY: a borrowed view of the entry's reference; it goes back into a `Notified`
+        // below.
+        let task = std::mem::ManuallyDrop::new(unsafe { Task::<Arc<Queue>>::from_raw(ptr) });
+        drop(registry.remove(&task).expect("found where it was bound"));
+        // SAFETY: the reference taken apart above; the last one, so the task is freed.
+        drop(unsafe { Notified::<Arc<Queue>>::from_raw(ptr) });
+    }
+    assert!(registry.dump().is_empty());
+    assert_eq!(drops.load(SeqCst), 7, "every unpolled future was dropped");
 }
