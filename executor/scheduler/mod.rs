@@ -141,7 +141,7 @@ impl Shared {
             injector: SegQueue::new(),
             idle: Idle::new(workers),
             // One shard per worker and as many again for spawns from other threads.
-            registry: Registry::new(workers * 2),
+            registry: Registry::new(workers * 2, workers),
             driver: Mutex::new(driver),
             reactor,
             shutdown: AtomicBool::new(false),
@@ -326,17 +326,16 @@ impl Shared {
         if pending.len() >= RETIRE_BATCH {
             let batch = std::mem::replace(&mut *pending, Vec::with_capacity(RETIRE_BATCH));
             drop(pending);
-            self.registry.remove_retired(batch);
+            self.registry.remove_retired(batch, Some(index));
         }
     }
 
-    /// Removes the registry entries of the tasks that finished on worker `index` (before it
-    /// parks or stops: the entries would otherwise keep their tasks' memory while it sleeps).
+    /// Removes the registry entries of the tasks that finished on worker `index`, and those
+    /// handed back to its shard (before it parks or stops: the entries would otherwise keep
+    /// their tasks' memory while it sleeps).
     pub(crate) fn flush_retired(&self, index: usize) {
         let batch = std::mem::take(&mut *lock(&self.workers[index].retired));
-        if !batch.is_empty() {
-            self.registry.remove_retired(batch);
-        }
+        self.registry.remove_retired(batch, Some(index));
     }
 
     /// Puts `task` in worker `index`'s `next` slot; the task it displaces goes to the queue.

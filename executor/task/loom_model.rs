@@ -27,7 +27,7 @@ impl Schedule for Arc<Queue> {
 fn queue() -> Arc<Queue> {
     Arc::new(Queue {
         tasks: Mutex::new(VecDeque::new()),
-        registry: Registry::new(1),
+        registry: Registry::new(1, 0),
     })
 }
 

@@ -23,6 +23,17 @@
 //! dereferenced, so it stays harmless if shutdown emptied the registry first; and an entry
 //! is only freed by its own removal, so the slot cannot hold another task meanwhile.
 //!
+//! ## Removal by the owner
+//! The first `owned` shards belong to one worker each, the one that binds into them. A batch
+//! entry of another worker's shard is not removed by the worker that finished the task: it
+//! is handed back (`returned`, one lock per batch) and the owner removes it at its next bind
+//! (or when it parks). The slab's cache lines, its free list and the task's memory (freed
+//! into the owner's allocator cache) then stay on the owner's core: a slot freed on one core
+//! and reused at once by the next spawn on another cost a cache miss per spawn (most of
+//! `bind`'s time in perf with 1,000,000 tasks). So that an owner that stops spawning cannot
+//! keep memory, a hand-back that would exceed `RETURN_LIMIT` entries removes them all
+//! itself; at most that many finished tasks wait for an owner that sleeps.
+//!
 //! ## Shutdown protocol
 //! 1. `close_and_shutdown_all` marks each shard closed and takes its tasks out, under the
 //!    lock; then, outside the lock, shuts each task down (drops its future).
@@ -51,6 +62,8 @@ const INDEX_BITS: u32 = 26;
 /// One past the largest index; as an index it means "not in the registry" (`Header::new`
 /// starts every task with all bits set).
 const MAX_INDEX: u32 = (1 << INDEX_BITS) - 1;
+/// The most entries handed back to a shard's owner before the hander removes them itself.
+const RETURN_LIMIT: usize = 256;
 /// The most shards a registry has: the shard number must fit above the index.
 pub(crate) const MAX_SHARDS: usize = 1 << (32 - INDEX_BITS);
 
@@ -68,6 +81,8 @@ fn decode(slot: u32) -> (usize, u32) {
 /// Every live task of one runtime.
 pub(crate) struct Registry<S: 'static> {
     shards: Box<[CachePadded<Mutex<Shard<S>>>]>,
+    /// Shards `0..owned` belong to one worker each ("Removal by the owner").
+    owned: usize,
 }
 
 struct Shard<S: 'static> {
@@ -76,11 +91,14 @@ struct Shard<S: 'static> {
     len: usize,
     bound: u64,
     closed: bool,
+    /// Entries of finished tasks that other workers handed back, for the owner to remove.
+    returned: Vec<Retired>,
 }
 
 impl<S: Schedule> Registry<S> {
-    /// A registry with `shards` shards (at least one, at most `MAX_SHARDS`).
-    pub(crate) fn new(shards: usize) -> Registry<S> {
+    /// A registry with `shards` shards (at least one, at most `MAX_SHARDS`), the first
+    /// `owned` of which belong to one worker each.
+    pub(crate) fn new(shards: usize, owned: usize) -> Registry<S> {
         let shards = (0..shards.clamp(1, MAX_SHARDS))
             .map(|_| {
                 CachePadded::new(Mutex::new(Shard {
@@ -89,10 +107,11 @@ impl<S: Schedule> Registry<S> {
                     len: 0,
                     bound: 0,
                     closed: false,
+                    returned: Vec::new(),
                 }))
             })
             .collect();
-        Registry { shards }
+        Registry { shards, owned }
     }
 
     /// How many shards there are.
@@ -118,7 +137,10 @@ impl<S: Schedule> Registry<S> {
                 task.shutdown();
                 return None;
             }
+            let released = shard.remove_returned();
             let Some(index) = shard.free_index() else {
+                drop(shard);
+                drop(released);
                 continue;
             };
             // `Relaxed`: written before the task is first scheduled, which publishes it to
@@ -128,6 +150,8 @@ impl<S: Schedule> Registry<S> {
             shard.slots[index as usize] = Some(task);
             shard.len += 1;
             shard.bound += 1;
+            drop(shard);
+            drop(released);
             return Some(notified);
         }
         panic!(
@@ -144,16 +168,8 @@ impl<S: Schedule> Registry<S> {
 
     /// Takes `task` out and returns the registry's reference, if it is still here.
     pub(crate) fn remove(&self, task: &Task<S>) -> Option<Task<S>> {
-        let (shard, index) = self.position(task)?;
-        let mut shard = lock(&self.shards[shard]);
-        let slot = shard.slots.get_mut(index as usize)?;
-        if slot.as_ref() != Some(task) {
-            return None;
-        }
-        let owned = slot.take();
-        shard.free.push(index);
-        shard.len -= 1;
-        owned
+        let retired = self.locate(task)?;
+        lock(&self.shards[retired.shard]).remove_entry(&retired)
     }
 
     /// Where `task` (finished) sits, for `remove_retired`; `None` if it was never bound.
@@ -168,23 +184,25 @@ impl<S: Schedule> Registry<S> {
     }
 
     /// Takes the entries of `retired` out, one lock per shard, and drops their references
-    /// after the locks are released (a destructor may spawn).
-    pub(crate) fn remove_retired(&self, mut retired: Vec<Retired>) {
+    /// after the locks are released (a destructor may spawn). `remover` is the calling
+    /// worker's own shard: entries of other workers' shards go back to their owners
+    /// ("Removal by the owner"), and the entries handed back to `remover` are taken out too.
+    pub(crate) fn remove_retired(&self, mut retired: Vec<Retired>, remover: Option<usize>) {
         retired.sort_unstable_by_key(|r| r.shard);
         let mut released = Vec::with_capacity(retired.len());
+        if let Some(own) = remover.filter(|&own| own < self.owned) {
+            released.extend(lock(&self.shards[own]).remove_returned());
+        }
         for group in retired.chunk_by(|a, b| a.shard == b.shard) {
-            let mut shard = lock(&self.shards[group[0].shard]);
-            for r in group {
-                let Some(slot) = shard.slots.get_mut(r.slot as usize) else {
-                    continue;
-                };
-                if slot.as_ref().map(|t| t.header() as *const _ as usize) != Some(r.address) {
-                    continue;
-                }
-                released.extend(slot.take());
-                shard.free.push(r.slot);
-                shard.len -= 1;
+            let number = group[0].shard;
+            let mut shard = lock(&self.shards[number]);
+            let someone_elses = number < self.owned && Some(number) != remover;
+            if someone_elses && shard.returned.len() + group.len() <= RETURN_LIMIT {
+                shard.returned.extend_from_slice(group);
+                continue;
             }
+            released.extend(shard.remove_returned());
+            released.extend(group.iter().filter_map(|r| shard.remove_entry(r)));
         }
         drop(released);
     }
@@ -196,6 +214,7 @@ impl<S: Schedule> Registry<S> {
                 let mut shard = lock(shard);
                 shard.closed = true;
                 shard.free.clear();
+                shard.returned.clear();
                 shard.len = 0;
                 std::mem::take(&mut shard.slots)
             };
@@ -209,7 +228,7 @@ impl<S: Schedule> Registry<S> {
     pub(crate) fn counts(&self) -> (usize, u64) {
         self.shards.iter().fold((0, 0), |(live, bound), shard| {
             let shard = lock(shard);
-            (live + shard.len, bound + shard.bound)
+            (live + shard.len - shard.returned.len(), bound + shard.bound)
         })
     }
 
@@ -234,6 +253,28 @@ impl<S: Schedule> Registry<S> {
 }
 
 impl<S: 'static> Shard<S> {
+    /// Takes out the entry `retired` names, if it is still there, and returns its reference.
+    fn remove_entry(&mut self, retired: &Retired) -> Option<Task<S>> {
+        let slot = self.slots.get_mut(retired.slot as usize)?;
+        if slot.as_ref().map(|t| t.header() as *const _ as usize) != Some(retired.address) {
+            return None;
+        }
+        let task = slot.take();
+        self.free.push(retired.slot);
+        self.len -= 1;
+        task
+    }
+
+    /// Takes out every entry handed back to this shard; the caller drops the references
+    /// after releasing the lock.
+    fn remove_returned(&mut self) -> Vec<Task<S>> {
+        let returned = std::mem::take(&mut self.returned);
+        returned
+            .iter()
+            .filter_map(|r| self.remove_entry(r))
+            .collect()
+    }
+
     /// A free slab index: a freed one, or a new one if the slab has room.
     fn free_index(&mut self) -> Option<u32> {
         if let Some(index) = self.free.pop() {

@@ -32,7 +32,7 @@ impl Schedule for Arc<Queue> {
 
 fn queue() -> Arc<Queue> {
     Arc::new(Queue {
-        registry: Some(Registry::new(2)),
+        registry: Some(Registry::new(2, 0)),
         ..Queue::default()
     })
 }
@@ -440,7 +440,7 @@ fn retired_entries_are_removed_in_a_batch() {
     let first = spawn(&q, std::future::pending::<()>());
     let entry = lock(&q.tasks).pop_front().unwrap();
     let (retired, entry) = locate(entry);
-    registry.remove_retired(vec![retired]);
+    registry.remove_retired(vec![retired], None);
     assert!(registry.dump().is_empty(), "the entry was removed");
     drop(entry);
     drop(first);
@@ -449,39 +449,72 @@ fn retired_entries_are_removed_in_a_batch() {
     let (retired, entry) = locate(entry);
     registry.close_and_shutdown_all();
     assert!(second.is_finished());
-    registry.remove_retired(vec![retired]);
+    registry.remove_retired(vec![retired], None);
     drop(entry);
 }
 
 /// Binding takes the spawner's shard modulo the shard count; the entry is found again by the
-/// shard and index the header keeps. Tasks dropped unpolled free their futures.
+/// shard and index the header keeps. Tasks freed unpolled drop their futures.
 #[test]
 fn a_task_is_found_in_the_shard_its_spawner_chose() {
     let q = queue();
-    let registry = Registry::new(3);
+    let registry = Registry::new(3, 0);
     let drops = Arc::new(AtomicUsize::new(0));
-    let entries: Vec<_> = (0..7)
-        .map(|shard| {
-            let held = DropCount(drops.clone());
-            let future = async move {
-                std::future::pending::<()>().await;
-                drop(held);
-            };
-            let (task, notified, join) = new(future, q.clone(), Id::next(), Location::caller());
-            drop(join);
-            registry.bind(task, notified, shard).expect("open")
-        })
+    let retired: Vec<_> = (0..7)
+        .map(|shard| bind_located(&q, &registry, shard, DropCount(drops.clone())))
         .collect();
     assert_eq!(registry.dump().len(), 7);
-    for entry in entries {
-        let ptr = entry.into_raw();
-        // SAFETY: a borrowed view of the entry's reference; it goes back into a `Notified`
-        // below.
-        let task = std::mem::ManuallyDrop::new(unsafe { Task::<Arc<Queue>>::from_raw(ptr) });
-        drop(registry.remove(&task).expect("found where it was bound"));
-        // SAFETY: the reference taken apart above; the last one, so the task is freed.
-        drop(unsafe { Notified::<Arc<Queue>>::from_raw(ptr) });
-    }
+    registry.remove_retired(retired, None);
     assert!(registry.dump().is_empty());
     assert_eq!(drops.load(SeqCst), 7, "every unpolled future was dropped");
+}
+
+/// Binds a task that holds `held` until dropped into `shard`, and returns where its entry
+/// is; only the registry's reference is left.
+fn bind_located(
+    q: &Arc<Queue>,
+    registry: &Registry<Arc<Queue>>,
+    shard: usize,
+    held: DropCount,
+) -> Retired {
+    let future = async move {
+        std::future::pending::<()>().await;
+        drop(held);
+    };
+    let (task, notified, join) = new(future, q.clone(), Id::next(), Location::caller());
+    drop(join);
+    let entry = registry.bind(task, notified, shard).expect("open");
+    let ptr = entry.into_raw();
+    // SAFETY: a borrowed view of the entry's reference for `locate`; it goes back into a
+    // `Notified` at once and is dropped.
+    let task = std::mem::ManuallyDrop::new(unsafe { Task::<Arc<Queue>>::from_raw(ptr) });
+    let retired = registry.locate(&task).expect("bound");
+    // SAFETY: the reference taken apart above.
+    drop(unsafe { Notified::<Arc<Queue>>::from_raw(ptr) });
+    retired
+}
+
+/// Removal by the owner (the registry's module doc): entries of another worker's shard are
+/// handed back and removed at the owner's next bind, unless there are too many.
+#[test]
+fn entries_of_another_workers_shard_are_handed_back() {
+    let q = queue();
+    let registry = Registry::new(2, 2);
+    let drops = Arc::new(AtomicUsize::new(0));
+    let retired = bind_located(&q, &registry, 0, DropCount(drops.clone()));
+    registry.remove_retired(vec![retired], Some(1));
+    assert_eq!(drops.load(SeqCst), 0, "handed back, not removed");
+    assert_eq!(registry.counts().0, 0, "a handed-back entry is not live");
+    bind_located(&q, &registry, 0, DropCount(Arc::default()));
+    assert_eq!(drops.load(SeqCst), 1, "the owner's bind removed it");
+    let many: Vec<_> = (0..300)
+        .map(|_| bind_located(&q, &registry, 0, DropCount(drops.clone())))
+        .collect();
+    registry.remove_retired(many, Some(1));
+    assert_eq!(
+        drops.load(SeqCst),
+        301,
+        "too many to hand back: removed at once"
+    );
+    registry.close_and_shutdown_all();
 }
