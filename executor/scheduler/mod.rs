@@ -324,9 +324,9 @@ impl Shared {
         let mut pending = lock(&self.workers[index].retired);
         pending.push(retired);
         if pending.len() >= RETIRE_BATCH {
-            let batch = std::mem::replace(&mut *pending, Vec::with_capacity(RETIRE_BATCH));
+            let batch = std::mem::take(&mut *pending);
             drop(pending);
-            self.registry.remove_retired(batch, Some(index));
+            self.remove_batch(index, batch);
         }
     }
 
@@ -335,7 +335,18 @@ impl Shared {
     /// their tasks' memory while it sleeps).
     pub(crate) fn flush_retired(&self, index: usize) {
         let batch = std::mem::take(&mut *lock(&self.workers[index].retired));
-        self.registry.remove_retired(batch, Some(index));
+        self.remove_batch(index, batch);
+    }
+
+    /// Removes worker `index`'s `batch` from the registry, then gives the emptied buffer
+    /// back: a new one per batch (1.5 KiB, a "large" request to glibc's malloc) made malloc
+    /// merge its free lists every time (`malloc_consolidate`, 3 % of the samples in perf).
+    fn remove_batch(&self, index: usize, mut batch: Vec<Retired>) {
+        self.registry.remove_retired(&mut batch, Some(index));
+        let mut pending = lock(&self.workers[index].retired);
+        if pending.is_empty() {
+            *pending = batch;
+        }
     }
 
     /// Puts `task` in worker `index`'s `next` slot; the task it displaces goes to the queue.

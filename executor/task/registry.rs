@@ -187,7 +187,8 @@ impl<S: Schedule> Registry<S> {
     /// after the locks are released (a destructor may spawn). `remover` is the calling
     /// worker's own shard: entries of other workers' shards go back to their owners
     /// ("Removal by the owner"), and the entries handed back to `remover` are taken out too.
-    pub(crate) fn remove_retired(&self, mut retired: Vec<Retired>, remover: Option<usize>) {
+    /// `retired` is left empty, its capacity kept for the next batch.
+    pub(crate) fn remove_retired(&self, retired: &mut Vec<Retired>, remover: Option<usize>) {
         retired.sort_unstable_by_key(|r| r.shard);
         let mut released = Vec::with_capacity(retired.len());
         if let Some(own) = remover.filter(|&own| own < self.owned) {
@@ -204,6 +205,7 @@ impl<S: Schedule> Registry<S> {
             released.extend(shard.remove_returned());
             released.extend(group.iter().filter_map(|r| shard.remove_entry(r)));
         }
+        retired.clear();
         drop(released);
     }
 
@@ -268,11 +270,18 @@ impl<S: 'static> Shard<S> {
     /// Takes out every entry handed back to this shard; the caller drops the references
     /// after releasing the lock.
     fn remove_returned(&mut self) -> Vec<Task<S>> {
-        let returned = std::mem::take(&mut self.returned);
-        returned
+        if self.returned.is_empty() {
+            return Vec::new();
+        }
+        let mut returned = std::mem::take(&mut self.returned);
+        let released = returned
             .iter()
             .filter_map(|r| self.remove_entry(r))
-            .collect()
+            .collect();
+        // The buffer is kept: a new one for every hand-back would be a large allocation.
+        returned.clear();
+        self.returned = returned;
+        released
     }
 
     /// A free slab index: a freed one, or a new one if the slab has room.

@@ -440,7 +440,7 @@ fn retired_entries_are_removed_in_a_batch() {
     let first = spawn(&q, std::future::pending::<()>());
     let entry = lock(&q.tasks).pop_front().unwrap();
     let (retired, entry) = locate(entry);
-    registry.remove_retired(vec![retired], None);
+    registry.remove_retired(&mut vec![retired], None);
     assert!(registry.dump().is_empty(), "the entry was removed");
     drop(entry);
     drop(first);
@@ -449,7 +449,7 @@ fn retired_entries_are_removed_in_a_batch() {
     let (retired, entry) = locate(entry);
     registry.close_and_shutdown_all();
     assert!(second.is_finished());
-    registry.remove_retired(vec![retired], None);
+    registry.remove_retired(&mut vec![retired], None);
     drop(entry);
 }
 
@@ -460,11 +460,11 @@ fn a_task_is_found_in_the_shard_its_spawner_chose() {
     let q = queue();
     let registry = Registry::new(3, 0);
     let drops = Arc::new(AtomicUsize::new(0));
-    let retired: Vec<_> = (0..7)
+    let mut retired: Vec<_> = (0..7)
         .map(|shard| bind_located(&q, &registry, shard, DropCount(drops.clone())))
         .collect();
     assert_eq!(registry.dump().len(), 7);
-    registry.remove_retired(retired, None);
+    registry.remove_retired(&mut retired, None);
     assert!(registry.dump().is_empty());
     assert_eq!(drops.load(SeqCst), 7, "every unpolled future was dropped");
 }
@@ -502,15 +502,15 @@ fn entries_of_another_workers_shard_are_handed_back() {
     let registry = Registry::new(2, 2);
     let drops = Arc::new(AtomicUsize::new(0));
     let retired = bind_located(&q, &registry, 0, DropCount(drops.clone()));
-    registry.remove_retired(vec![retired], Some(1));
+    registry.remove_retired(&mut vec![retired], Some(1));
     assert_eq!(drops.load(SeqCst), 0, "handed back, not removed");
     assert_eq!(registry.counts().0, 0, "a handed-back entry is not live");
     bind_located(&q, &registry, 0, DropCount(Arc::default()));
     assert_eq!(drops.load(SeqCst), 1, "the owner's bind removed it");
-    let many: Vec<_> = (0..300)
+    let mut many: Vec<_> = (0..300)
         .map(|_| bind_located(&q, &registry, 0, DropCount(drops.clone())))
         .collect();
-    registry.remove_retired(many, Some(1));
+    registry.remove_retired(&mut many, Some(1));
     assert_eq!(
         drops.load(SeqCst),
         301,
