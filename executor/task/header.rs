@@ -4,13 +4,18 @@
 //! so a pointer to the header is a pointer to the task. Wakers, queue entries, the registry
 //! and handles all hold that one pointer; the vtable recovers the concrete types.
 //!
-//! Hot fields (state, vtable) come first. The bookkeeping fields after them serve
+//! The vtable and the spawn location are the same for every task of one future type and
+//! call site, so the header points at an interned `Site` holding both (see `site.rs`)
+//! rather than holding two pointers: the header is 40 bytes.
+//!
+//! Hot fields (state, site) come first. The bookkeeping fields after them serve
 //! `Handle::dump` and are written only by the thread that owns the task's run rights
 //! (`RUNNING`) or by the registry under its shard lock, and read by anyone with `Relaxed`:
 //! they are statistics, and a slightly stale value is fine.
 
 use super::Id;
 use super::age;
+use super::site::Site;
 use super::state::State;
 use crate::loom::AtomicU32;
 use std::panic::Location;
@@ -18,7 +23,9 @@ use std::ptr::NonNull;
 use std::sync::atomic::Ordering::Relaxed;
 use std::task::Waker;
 
-/// The functions that know a task's concrete future and scheduler types.
+/// The functions that know a task's concrete future and scheduler types. `Copy`, so that a
+/// `Site` holds its own copy.
+#[derive(Clone, Copy)]
 pub(crate) struct Vtable {
     /// Runs the task once; consumes the queue entry's reference.
     pub(crate) poll: unsafe fn(NonNull<Header>),
@@ -40,12 +47,10 @@ pub(crate) struct Vtable {
 pub(crate) struct Header {
     /// Flags and reference count; see `state.rs`.
     pub(crate) state: State,
-    /// The concrete functions of this task.
-    pub(crate) vtable: &'static Vtable,
+    /// The task's vtable and spawn location, shared with every task of its kind.
+    site: &'static Site,
     /// The task's id.
     pub(crate) id: Id,
-    /// Where `spawn` was called.
-    pub(crate) location: &'static Location<'static>,
     /// The task's index in its registry shard; written under the shard lock.
     pub(crate) registry_slot: AtomicU32,
     /// How many times the task was polled.
@@ -57,6 +62,10 @@ pub(crate) struct Header {
 }
 
 impl Header {
+    /// A header for a new task; finds (or makes) the `Site` of `vtable` and `location`.
+    /// `inline`: `Cell::allocate`, its only caller, is generic and so compiled in the crate
+    /// that spawns; inlined there, the site lookup adds no call of its own to a spawn.
+    #[inline]
     pub(crate) fn new(
         vtable: &'static Vtable,
         id: Id,
@@ -65,14 +74,23 @@ impl Header {
         let now = age::now_ms();
         Header {
             state: State::new(),
-            vtable,
+            site: Site::intern(vtable, location),
             id,
-            location,
             registry_slot: AtomicU32::new(u32::MAX),
             polls: AtomicU32::new(0),
             spawned_ms: now,
             since_ms: AtomicU32::new(now),
         }
+    }
+
+    /// The concrete functions of this task.
+    pub(crate) fn vtable(&self) -> &'static Vtable {
+        &self.site.vtable
+    }
+
+    /// Where `spawn` was called.
+    pub(crate) fn location(&self) -> &'static Location<'static> {
+        self.site.location
     }
 
     /// A poll starts. Only the thread that set `RUNNING` calls this, so a load and a store
@@ -101,5 +119,16 @@ impl Header {
     /// Milliseconds in the current state.
     pub(crate) fn state_age_ms(&self) -> u32 {
         age::now_ms().saturating_sub(self.since_ms.load(Relaxed))
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::Header;
+
+    /// The header is part of every task allocation: a field added here costs every task.
+    #[test]
+    fn header_is_40_bytes() {
+        assert_eq!(std::mem::size_of::<Header>(), 40);
     }
 }

@@ -56,7 +56,7 @@ impl TaskInfo {
         };
         TaskInfo {
             id: header.id,
-            location: header.location,
+            location: header.location(),
             state,
             in_state_for: Duration::from_millis(header.state_age_ms().into()),
             age: Duration::from_millis(header.age_ms().into()),

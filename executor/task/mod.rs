@@ -1,11 +1,12 @@
 //! Tasks: one heap allocation per spawned future, driven by a state word.
 //!
-//! A task is a `Cell<F, S>` (`cell.rs`): a [`header`](header) with the state word, a vtable
-//! and bookkeeping; the scheduler `S` it belongs to; the future, whose storage the output
-//! reuses; and the `JoinHandle`'s waker. Every owner (registry, run-queue entry, waker,
-//! `JoinHandle`, `AbortHandle`) holds the same pointer and one reference in the state word
-//! (`state.rs`, which documents every bit). `harness.rs` tells what happens to a task, step
-//! by step; `raw.rs` holds the owning pointer types.
+//! A task is a `Cell<F, S>` (`cell.rs`): a header (`header.rs`) with the state word, a pointer
+//! to its interned site (`site.rs`: vtable and spawn location) and bookkeeping; the scheduler
+//! `S` it belongs to; the future, whose storage the output reuses; and the `JoinHandle`'s
+//! waker. Every owner (registry, run-queue entry, waker, `JoinHandle`, `AbortHandle`) holds
+//! the same pointer and one reference in the state word (`state.rs`, which documents every
+//! bit). `harness.rs` tells what happens to a task, step by step; `raw.rs` holds the owning
+//! pointer types.
 //!
 //! This is the only module with `unsafe` code besides the run queue (`scheduler/queue.rs`,
 //! which holds task pointers). Each block names the invariant it relies on;
@@ -29,6 +30,7 @@ mod join_waker;
 mod raw;
 mod registry;
 mod running;
+mod site;
 mod slot;
 mod state;
 mod waker;

@@ -43,7 +43,7 @@ impl RawTask {
     pub(crate) fn drop_reference(self) {
         if self.header().state.ref_dec() {
             // SAFETY: the last reference is gone; the vtable knows the concrete types.
-            unsafe { (self.header().vtable.dealloc)(self.ptr) }
+            unsafe { (self.header().vtable().dealloc)(self.ptr) }
         }
     }
 
@@ -51,7 +51,7 @@ impl RawTask {
     pub(crate) fn wake_by_ref(self) {
         if let WakeByRef::Submit = self.header().state.transition_to_notified_by_ref() {
             // SAFETY: the transition took a reference for the queue entry.
-            unsafe { (self.header().vtable.schedule)(self.ptr) }
+            unsafe { (self.header().vtable().schedule)(self.ptr) }
         }
     }
 
@@ -59,9 +59,9 @@ impl RawTask {
     pub(crate) fn wake_by_val(self) {
         match self.header().state.transition_to_notified_by_val() {
             // SAFETY: the caller's reference moves into the queue entry.
-            WakeByVal::Submit => unsafe { (self.header().vtable.schedule)(self.ptr) },
+            WakeByVal::Submit => unsafe { (self.header().vtable().schedule)(self.ptr) },
             // SAFETY: that was the last reference.
-            WakeByVal::Dealloc => unsafe { (self.header().vtable.dealloc)(self.ptr) },
+            WakeByVal::Dealloc => unsafe { (self.header().vtable().dealloc)(self.ptr) },
             WakeByVal::DoNothing => {}
         }
     }
@@ -70,7 +70,7 @@ impl RawTask {
     pub(crate) fn remote_abort(self) {
         if self.header().state.transition_to_notified_and_cancel() {
             // SAFETY: the transition took a reference for the queue entry.
-            unsafe { (self.header().vtable.schedule)(self.ptr) }
+            unsafe { (self.header().vtable().schedule)(self.ptr) }
         }
     }
 
@@ -79,14 +79,14 @@ impl RawTask {
     /// `Poll<Result<T, JoinError>>` with the task's output type `T`.
     pub(crate) unsafe fn try_read_output(self, dst: *mut (), waker: &std::task::Waker) {
         // SAFETY: forwarded contract.
-        unsafe { (self.header().vtable.try_read_output)(self.ptr, dst, waker) }
+        unsafe { (self.header().vtable().try_read_output)(self.ptr, dst, waker) }
     }
 
     /// Gives up the `JoinHandle`'s reference; the caller is the task's `JoinHandle`.
     pub(crate) fn drop_join_handle(self) {
         if !self.header().state.drop_join_handle_fast() {
             // SAFETY: the caller is the handle and gives its reference.
-            unsafe { (self.header().vtable.drop_join_handle_slow)(self.ptr) }
+            unsafe { (self.header().vtable().drop_join_handle_slow)(self.ptr) }
         }
     }
 }
@@ -117,7 +117,7 @@ impl<S: 'static> Task<S> {
         let raw = self.raw;
         std::mem::forget(self);
         // SAFETY: this reference moves into `shutdown`.
-        unsafe { (raw.header().vtable.shutdown)(raw.ptr) }
+        unsafe { (raw.header().vtable().shutdown)(raw.ptr) }
     }
 
     /// Gives up ownership of the reference without dropping it.
@@ -159,7 +159,7 @@ impl<S: Schedule> Notified<S> {
         let raw = self.0.raw;
         std::mem::forget(self);
         // SAFETY: the queue entry's reference moves into `poll`.
-        unsafe { (raw.header().vtable.poll)(raw.ptr) }
+        unsafe { (raw.header().vtable().poll)(raw.ptr) }
     }
 
     pub(crate) fn header(&self) -> &Header {

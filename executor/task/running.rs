@@ -33,7 +33,7 @@ impl RunningCell {
         let header = task.header();
         self.id.store(header.id.as_u64(), Relaxed);
         self.location.store(
-            header.location as *const Location<'static> as *mut _,
+            header.location() as *const Location<'static> as *mut _,
             Relaxed,
         );
     }
