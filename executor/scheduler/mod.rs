@@ -11,11 +11,12 @@
 //! - Each worker's local queue (`queue.rs`: a ring of 256 slots, FIFO, that its worker
 //!   pushes to and other workers steal half of in one go). When it is full, its older half
 //!   moves to the injector in one go.
-//! - The injector (`SegQueue`): tasks from outside the runtime and queue overflow.
+//! - The injector (`injector.rs`: a `SegQueue` of batches): tasks from outside the runtime,
+//!   one at a time, and queue overflow, in batches of 64.
 //!
 //! ## Finding work (`worker.rs`)
-//! Every `FAIRNESS_INTERVAL`th tick the injector first (so it cannot starve behind local
-//! work); then `next`, the local queue, a batch from the injector, half of a random
+//! Every `FAIRNESS_INTERVAL`th tick a batch from the injector first (so it cannot starve
+//! behind local work); then `next`, the local queue, a batch from the injector, half of a random
 //! victim's queue, the victims' `next` slots, then the reactor without blocking; then park.
 //!
 //! ## Waking (`idle.rs`, `park.rs`)
@@ -32,6 +33,7 @@
 mod context;
 mod counters;
 mod idle;
+mod injector;
 #[cfg(all(test, loom))]
 mod loom_model;
 mod monitor;
@@ -51,9 +53,9 @@ use crate::task::{
     self, Id, JoinHandle, Notified, Registry, Retired, RunningCell, Schedule, Slot, Task, TaskInfo,
 };
 use counters::Counters;
-use crossbeam_queue::SegQueue;
 use crossbeam_utils::CachePadded;
 use idle::Idle;
+use injector::Injector;
 use park::Parker;
 use queue::LocalQueue;
 use std::fmt;
@@ -77,7 +79,7 @@ pub enum UnhandledPanic {
 /// The scheduler's shared state; every task holds an `Arc` of it.
 pub(crate) struct Shared {
     workers: Box<[CachePadded<Remote>]>,
-    injector: SegQueue<Notified<Arc<Shared>>>,
+    injector: Injector<Notified<Arc<Shared>>>,
     idle: Idle,
     registry: Registry<Arc<Shared>>,
     driver: Mutex<reactor::Driver>,
@@ -138,7 +140,7 @@ impl Shared {
             .collect();
         Arc::new(Shared {
             workers: remotes,
-            injector: SegQueue::new(),
+            injector: Injector::new(),
             idle: Idle::new(workers),
             // One shard per worker and as many again for spawns from other threads.
             registry: Registry::new(workers * 2, workers),
@@ -360,7 +362,9 @@ impl Shared {
     /// Pushes to the back of worker `index`'s queue (the caller is that worker).
     fn push_local(&self, index: usize, task: Notified<Arc<Shared>>) {
         let remote = &self.workers[index];
-        let moved = remote.queue.push(task, |task| self.injector.push(task));
+        let mut spill = self.injector.batcher();
+        let moved = remote.queue.push(task, |task| spill.push(task));
+        drop(spill);
         if moved > 0 {
             counters::bump(&remote.counters.overflows, moved);
         }

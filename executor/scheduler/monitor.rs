@@ -223,12 +223,14 @@ fn hand_off(
     let remote = &shared.workers[index];
     // `SeqCst`: before the `unpark_all` below, against a parking thread (see `park.rs`).
     let epoch = remote.epoch.fetch_add(1, SeqCst) + 1;
+    let mut moved = shared.injector.batcher();
     if let Some(task) = remote.next.take() {
-        shared.injector.push(task);
+        moved.push(task);
     }
     while let Some(task) = remote.queue.pop() {
-        shared.injector.push(task);
+        moved.push(task);
     }
+    drop(moved);
     shared.blocked_events.fetch_add(1, Relaxed);
     match start_worker(index, epoch) {
         Ok(thread) => lock(&shared.threads).push(thread),

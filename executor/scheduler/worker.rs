@@ -113,7 +113,7 @@ impl Worker {
     /// Step 2 (and 1's injector check).
     fn find_local(&mut self) -> Option<Task> {
         if self.tick % FAIRNESS_INTERVAL == 0 {
-            if let Some(task) = self.shared.injector.pop() {
+            if let Some(task) = self.take_from_injector() {
                 return Some(task);
             }
         }
@@ -135,16 +135,14 @@ impl Worker {
         self.take_from_injector()
     }
 
-    /// Takes a fair share of the injector: one task to run, the rest into the local queue.
+    /// Takes the injector's oldest batch: one task to run, the rest into the local queue
+    /// (what does not fit goes back to the injector).
     fn take_from_injector(&self) -> Option<Task> {
         let injector = &self.shared.injector;
-        if injector.is_empty() {
-            return None;
-        }
-        let share = injector.len() / self.shared.num_workers() + 1;
-        let batch = share.min(CAPACITY / 2);
-        let first = injector.pop()?;
-        self.remote().queue.push_from(batch - 1, || injector.pop());
+        let mut tasks = injector.pop()?.into_iter();
+        let first = tasks.next()?;
+        self.remote().queue.push_from(CAPACITY, || tasks.next());
+        injector.push_back(tasks);
         Some(first)
     }
 

@@ -5,7 +5,7 @@
 //! ┌────────────┬───────────┬──────────────────────────────────┬─────────────────────┐
 //! │ Header     │ S         │ Stage<F>: union of the future    │ join waker          │
 //! │ (state,    │ (the      │        and the output (or error) │ (one word,          │
-//! │  vtable..) │ scheduler)│                                  │  join_waker.rs)     │
+//! │  site..)   │ scheduler)│                                  │  join_waker.rs)     │
 //! └────────────┴───────────┴──────────────────────────────────┴─────────────────────┘
 //! ```
 //!
