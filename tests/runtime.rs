@@ -55,6 +55,43 @@ fn worker_threads_sets_the_number_of_workers() {
     }
 }
 
+/// More workers than the registry has shards (64): workers share shards, and tasks spawned
+/// on every worker, finished on others, are all accounted for.
+#[test]
+fn more_workers_than_registry_shards() {
+    bounded(LIMIT, || {
+        let workers = 70;
+        let runtime = runtime(workers);
+        assert!(rendezvous(&runtime, workers), "not every worker ran a task");
+        let total = runtime.block_on(async {
+            let spawners: Vec<_> = (0..workers * 4)
+                .map(|_| {
+                    goro::spawn(async {
+                        let children: Vec<_> =
+                            (0..50).map(|i| goro::spawn(async move { i })).collect();
+                        let mut sum = 0;
+                        for child in children {
+                            sum += child.await.unwrap();
+                        }
+                        sum
+                    })
+                })
+                .collect();
+            let mut total = 0;
+            for spawner in spawners {
+                total += spawner.await.unwrap();
+            }
+            total
+        });
+        assert_eq!(total, workers * 4 * (0..50).sum::<usize>());
+        // A task's join handle can read its output a moment before the task has left the
+        // registry's count.
+        block_until(LIMIT, "every task left the registry", || {
+            runtime.handle().metrics().live_tasks == 0
+        });
+    });
+}
+
 #[test]
 fn one_worker_runs_one_task_at_a_time() {
     bounded(LIMIT, || {

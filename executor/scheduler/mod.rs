@@ -187,7 +187,7 @@ impl Shared {
     fn registry_shard(&self, worker: Option<usize>, id: Id) -> usize {
         let workers = self.workers.len();
         match worker {
-            Some(index) => index,
+            Some(index) => self.own_shard(index),
             None => {
                 let outside = self.registry.shards().saturating_sub(workers).max(1);
                 workers + (id.as_u64() as usize % outside)
@@ -340,11 +340,17 @@ impl Shared {
         self.remove_batch(index, batch);
     }
 
+    /// Worker `index`'s registry shard (shared with others past `MAX_SHARDS` workers).
+    fn own_shard(&self, index: usize) -> usize {
+        index % self.registry.shards()
+    }
+
     /// Removes worker `index`'s `batch` from the registry, then gives the emptied buffer
     /// back: a new one per batch (1.5 KiB, a "large" request to glibc's malloc) made malloc
     /// merge its free lists every time (`malloc_consolidate`, 3 % of the samples in perf).
     fn remove_batch(&self, index: usize, mut batch: Vec<Retired>) {
-        self.registry.remove_retired(&mut batch, Some(index));
+        self.registry
+            .remove_retired(&mut batch, Some(self.own_shard(index)));
         let mut pending = lock(&self.workers[index].retired);
         if pending.is_empty() {
             *pending = batch;

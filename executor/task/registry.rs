@@ -97,9 +97,11 @@ struct Shard<S: 'static> {
 
 impl<S: Schedule> Registry<S> {
     /// A registry with `shards` shards (at least one, at most `MAX_SHARDS`), the first
-    /// `owned` of which belong to one worker each.
+    /// `owned` of which (at most all) belong to one worker each.
     pub(crate) fn new(shards: usize, owned: usize) -> Registry<S> {
-        let shards = (0..shards.clamp(1, MAX_SHARDS))
+        let shards = shards.clamp(1, MAX_SHARDS);
+        let owned = owned.min(shards);
+        let shards = (0..shards)
             .map(|_| {
                 CachePadded::new(Mutex::new(Shard {
                     slots: Vec::new(),
@@ -187,6 +189,7 @@ impl<S: Schedule> Registry<S> {
     /// after the locks are released (a destructor may spawn). `remover` is the calling
     /// worker's own shard: entries of other workers' shards go back to their owners
     /// ("Removal by the owner"), and the entries handed back to `remover` are taken out too.
+    /// With more workers than shards, workers share shards: `remover` is a shard number.
     /// `retired` is left empty, its capacity kept for the next batch.
     pub(crate) fn remove_retired(&self, retired: &mut Vec<Retired>, remover: Option<usize>) {
         retired.sort_unstable_by_key(|r| r.shard);
