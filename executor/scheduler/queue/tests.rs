@@ -37,6 +37,23 @@ fn a_full_queue_moves_its_older_half_out() {
 }
 
 #[test]
+fn try_push_gives_the_entry_back_when_full() {
+    let queue = LocalQueue::new();
+    for value in 0..CAPACITY {
+        assert!(queue.try_push(Box::new(value)).is_ok());
+    }
+    let refused = queue
+        .try_push(Box::new(CAPACITY))
+        .expect_err("the ring is full");
+    assert_eq!(*refused, CAPACITY);
+    assert_eq!(queue.len(), CAPACITY);
+    assert_eq!(queue.pop().map(|b| *b), Some(0));
+    assert!(queue.try_push(refused).is_ok(), "room again after a pop");
+    let popped: Vec<usize> = std::iter::from_fn(|| queue.pop().map(|b| *b)).collect();
+    assert_eq!(popped, (1..=CAPACITY).collect::<Vec<_>>());
+}
+
+#[test]
 fn push_from_takes_what_fits_and_no_more() {
     let queue = LocalQueue::new();
     let mut source = (0..CAPACITY + 10).map(Box::new);
