@@ -174,10 +174,7 @@ impl Shared {
             .registry
             .bind(task, notified, this.registry_shard(worker, id))
         {
-            match worker {
-                Some(index) => this.schedule_next(index, notified),
-                None => this.push_remote(notified),
-            }
+            this.schedule_from(worker, notified);
         }
         join
     }
@@ -357,6 +354,15 @@ impl Shared {
         }
     }
 
+    /// Schedules `task` from the current thread, worker `worker` of this runtime or none:
+    /// a worker's `next` slot, else the injector.
+    fn schedule_from(&self, worker: Option<usize>, task: Notified<Arc<Shared>>) {
+        match worker {
+            Some(index) => self.schedule_next(index, task),
+            None => self.push_remote(task),
+        }
+    }
+
     /// Puts `task` in worker `index`'s `next` slot; the task it displaces goes to the queue.
     fn schedule_next(&self, index: usize, task: Notified<Arc<Shared>>) {
         counters::bump(&self.workers[index].counters.scheduled, 1);
@@ -422,10 +428,7 @@ impl Shared {
 
 impl Schedule for Arc<Shared> {
     fn schedule(&self, task: Notified<Self>) {
-        match context::worker_index(self) {
-            Some(index) => self.schedule_next(index, task),
-            None => self.push_remote(task),
-        }
+        self.schedule_from(context::worker_index(self), task);
     }
 
     fn yield_now(&self, task: Notified<Self>) {

@@ -380,36 +380,30 @@ impl<F: Future, S: Schedule> Harness<F, S> {
     /// Takes the output; only after `can_read_output` said it is there. The handle gives up
     /// its interest in the same step, so it can never take the output twice.
     fn take_output(&self) -> Result<F::Output, JoinError> {
-        let (complete, owns_waker) = self
-            .header()
-            .state
-            .drop_join_interest()
-            .expect("the handle had join interest: can_read_output checked it");
-        debug_assert!(complete);
-        // SAFETY: complete, and this handle gave up its interest just now: it consumes the
+        self.give_up_join_interest()
+            .expect("complete with join interest: can_read_output checked both")
+            .map_err(|failure| JoinError::new(self.header().id, failure))
+    }
+
+    fn drop_join_handle_slow(self) {
+        drop_quietly(self.give_up_join_interest());
+        self.drop_reference();
+    }
+
+    /// The handle's last step with the output, whether it takes it or is dropped: clears
+    /// `JOIN_INTEREST`, drops the waker slot's waker if the slot is the handle's now, and
+    /// returns the output if the task completed. `None` also if the handle took the output
+    /// already (it has nothing left but its reference).
+    fn give_up_join_interest(&self) -> Option<Result<F::Output, Failure>> {
+        let (complete, owns_waker) = self.header().state.drop_join_interest()?;
+        // SAFETY: complete, and the handle gave up its interest just now: it consumes the
         // output.
-        let output = unsafe { self.take_stage_output() };
+        let output = complete.then(|| unsafe { self.take_stage_output() });
         if owns_waker {
             // SAFETY: `JOIN_WAKER` is clear: the slot is the handle's.
             unsafe { self.drop_join_waker() };
         }
-        output.map_err(|failure| JoinError::new(self.header().id, failure))
-    }
-
-    fn drop_join_handle_slow(self) {
-        // `None`: the handle took the output already and has nothing left but its reference.
-        if let Some((complete, owns_waker)) = self.header().state.drop_join_interest() {
-            if complete {
-                // SAFETY: complete, and the handle gave up its interest just now: it
-                // consumes the output.
-                drop_quietly(unsafe { self.take_stage_output() });
-            }
-            if owns_waker {
-                // SAFETY: `JOIN_WAKER` is clear: the slot is the handle's.
-                unsafe { self.drop_join_waker() };
-            }
-        }
-        self.drop_reference();
+        output
     }
 
     fn drop_reference(self) {
