@@ -5,11 +5,20 @@
 //!    blocking (I/O makes progress under load), and take from the injector first.
 //! 2. `next` slot (at most `MAX_NEXT_STREAK` in a row), local queue, a batch from the
 //!    injector.
-//! 3. Search, if fewer than half the workers do: steal half of a random victim's queue,
+//! 3. If this worker's last non-blocking turn of the reactor woke tasks: turn it again,
+//!    without blocking, before stealing (Go's order: its scheduler polls the network
+//!    before it steals while goroutines wait on it). TCP echo, 50 connections: 3-14 % less
+//!    time, measured in one process against the order without this step. The likely
+//!    reason: on loopback a send runs the receiving socket's side of the stack on the
+//!    sender's core, so the task that send wakes finds its socket hot in this worker's
+//!    cache, while stolen tasks would bring sockets that are hot on the other core. A
+//!    worker whose last turn found nothing (every workload without I/O) skips the step: an
+//!    empty `epoll_wait` before each steal only costs.
+//! 4. Search, if fewer than half the workers do: steal half of a random victim's queue,
 //!    then a victim's `next` slot if its owner seems stuck.
-//! 4. Poll the reactor without blocking; a searcher then watches the queues for some
+//! 5. Poll the reactor without blocking; a searcher then watches the queues for some
 //!    microseconds (`spin_for_work`).
-//! 5. Park (`park.rs`); with the clock paused and every worker idle, jump the clock to the
+//! 6. Park (`park.rs`); with the clock paused and every worker idle, jump the clock to the
 //!    next timer instead.
 
 use super::queue::CAPACITY;
@@ -44,6 +53,8 @@ struct Worker {
     is_searching: bool,
     next_streak: u32,
     rng: u64,
+    /// Whether this worker's last non-blocking turn of the reactor woke any task (step 3).
+    reactor_woke_tasks: bool,
 }
 
 /// Runs worker `index` of `shared` on the current thread until shutdown, or until the
@@ -66,6 +77,7 @@ pub(crate) fn run_worker(shared: Arc<Shared>, index: usize, epoch: u64) {
         tick: 0,
         is_searching: false,
         next_streak: 0,
+        reactor_woke_tasks: false,
     };
     task::refresh_clock();
     worker.run();
@@ -82,7 +94,14 @@ impl Worker {
             if self.tick % FAIRNESS_INTERVAL == 0 {
                 self.maintenance();
             }
-            if let Some(task) = self.find_local().or_else(|| self.search()) {
+            if let Some(task) = self.find_local() {
+                self.run_task(task);
+                continue;
+            }
+            if self.reactor_woke_tasks && self.poll_reactor(Some(Duration::ZERO)) > 0 {
+                continue;
+            }
+            if let Some(task) = self.search() {
                 self.run_task(task);
                 continue;
             }
@@ -153,7 +172,7 @@ impl Worker {
         self.rng as usize
     }
 
-    /// Step 3.
+    /// Step 4.
     fn search(&mut self) -> Option<Task> {
         let workers = self.shared.num_workers();
         // Even a lone worker counts itself as searching: as the last searcher to park it then
@@ -210,14 +229,14 @@ impl Worker {
         Some(task)
     }
 
-    /// Step 4b (Go's spinning M): a searcher watches for work for `SPIN_TIME` before it
+    /// Step 5b (Go's spinning M): a searcher watches for work for `SPIN_TIME` before it
     /// parks: the queues every half microsecond or so, the reactor (without blocking) every
     /// few microseconds. Work that arrives in bursts a few microseconds apart (a task
     /// spawning in a loop, a ping-pong, request and reply on a loopback socket) then costs
     /// no park and no wake-up; and a worker that parks and is woken by another thread's
     /// unpark tends to be moved by the OS onto that thread's CPU, where the two then share
     /// one core. Only searchers spin (at most half the workers). True if work appeared.
-    fn spin_for_work(&self) -> bool {
+    fn spin_for_work(&mut self) -> bool {
         if !self.is_searching {
             return false;
         }
@@ -271,16 +290,17 @@ impl Worker {
 
     /// Turns the reactor if no other worker is parked in it; returns how many resources
     /// became ready.
-    fn poll_reactor(&self, max_wait: Option<Duration>) -> usize {
+    fn poll_reactor(&mut self, max_wait: Option<Duration>) -> usize {
         let Ok(mut driver) = self.shared.driver.try_lock() else {
             return 0;
         };
         let ready = driver.turn(&self.shared.reactor, max_wait);
+        self.reactor_woke_tasks = ready > 0;
         counters::bump(&self.remote().counters.reactor_wakeups, ready as u64);
         ready
     }
 
-    /// Step 5.
+    /// Step 6.
     fn park(&mut self) {
         let shared = &self.shared;
         shared.flush_retired(self.index);
