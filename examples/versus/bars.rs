@@ -1,8 +1,9 @@
 //! Issue 6's bars, for `examples/versus`: memory per idle task (parked, from part 2's rows;
 //! asleep, measured here) at the end of part 2, and part 3: issue 6's workloads
 //! (`benches/peers`, the code of `cargo bench --bench scheduler` and `--bench io`) for goro,
-//! tokio and async-executor, each runtime in a fresh child process, the median of several
-//! runs, goro's ratio to the best peer, and whether the bar for that ratio holds.
+//! tokio and async-executor, each runtime in a fresh child process (echo: the three in one
+//! process, in turns), the median of several runs, goro's ratio to the best peer, and
+//! whether the bar for that ratio holds.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -12,7 +13,7 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use super::peers::echo::{Echo, Net};
-use super::peers::workloads;
+use super::peers::{Runtimes, workloads};
 use super::{
     PEERS, Peer, Row, Workload, bytes, heading, in_child, memory, on_peer, parse_spec, thousands,
     wait_until, workers,
@@ -150,9 +151,14 @@ const PROCESSES: usize = 3;
 /// Timed runs of each part 3 workload in each process, after one warm-up run; the process
 /// reports the median.
 const WORKLOAD_RUNS: usize = 3;
-/// The same for echo, whose runs are short (tens of ms) and noisy: more of them, for a
-/// steadier median.
-const ECHO_RUNS: usize = 15;
+/// Echo runs in one child process that holds all three runtimes, in turns: each turn gives
+/// each runtime a warm-up run and [`ECHO_RUNS_PER_TURN`] timed runs. Echo's runs are short
+/// (tens of ms) and its ratios small, so a process's speed must not decide them: in one
+/// process, turn by turn, every runtime meets the same speed.
+const ECHO_TURNS: usize = 10;
+const ECHO_RUNS_PER_TURN: usize = 3;
+/// Such child processes, one after the other; ratios are the median of theirs.
+const ECHO_PROCESSES: usize = 3;
 /// The echo workload: connections, and round trips on each per run (`benches/io.rs`'s
 /// `echo_50_connections`).
 const ECHO_CONNECTIONS: usize = 50;
@@ -170,8 +176,8 @@ const TIME_BARS: [(&str, f64); 5] = [
 const ECHO_BAR_TOKIO: f64 = 1.1;
 const ECHO_BAR_BEST: f64 = 1.0;
 
-/// Every shared workload (`peers::workloads`) run `runs` times, then echo (`peers::echo`)
-/// [`ECHO_RUNS`] times, each after a warm-up run; their median times by name.
+/// Every shared workload (`peers::workloads`) run `runs` times, each after a warm-up run;
+/// their median times by name.
 struct Workloads {
     runs: usize,
 }
@@ -179,15 +185,46 @@ struct Workloads {
 impl Workload for Workloads {
     type Out = Vec<(&'static str, Duration)>;
     fn run<E: Net>(self, exec: &E) -> Self::Out {
-        let mut medians: Vec<_> = workloads::all::<E>()
+        workloads::all::<E>()
             .into_iter()
             .map(|(name, workload)| (name, median(self.runs, || workload(exec))))
-            .collect();
-        let mut echo = Echo::start(exec, ECHO_CONNECTIONS);
-        let echo_time = median(ECHO_RUNS, || echo.round_trips(ECHO_ROUNDS));
-        medians.push(("tcp_echo", echo_time));
-        medians
+            .collect()
     }
+}
+
+/// One echo run on `net` (`ECHO_CONNECTIONS` connections opened here, once), timed.
+fn echo_runs<N: Net>(net: &N) -> Box<dyn FnMut() -> Duration> {
+    let mut echo = Echo::start(net, ECHO_CONNECTIONS);
+    Box::new(move || {
+        let start = Instant::now();
+        echo.round_trips(ECHO_ROUNDS);
+        start.elapsed()
+    })
+}
+
+/// Child process: `--child-echo=all:TURNS` runs echo on goro, tokio and async-executor in
+/// this one process, `TURNS` turns of each in order, and prints `PEER=NANOSECONDS`: each
+/// runtime's median run.
+pub(super) fn child_echo(spec: &str) {
+    let (_, turns) = parse_spec(spec);
+    let runtimes = Runtimes::new(workers());
+    let mut runs = [
+        echo_runs(runtimes.goro.handle()),
+        echo_runs(runtimes.tokio.handle()),
+        echo_runs(&runtimes.async_executor.executor),
+    ];
+    let mut times: [Vec<Duration>; 3] = Default::default();
+    for _ in 0..turns {
+        for (run, times) in runs.iter_mut().zip(&mut times) {
+            run();
+            times.extend((0..ECHO_RUNS_PER_TURN).map(|_| run()));
+        }
+    }
+    for (peer, mut times) in PEERS.into_iter().zip(times) {
+        times.sort();
+        print!("{}={} ", peer.name(), times[times.len() / 2].as_nanos());
+    }
+    println!();
 }
 
 /// Calls `once` for a warm-up, then `runs` more times; the median time of those.
@@ -222,19 +259,17 @@ pub(super) fn workloads_table() {
     println!(
         "The code of `cargo bench --bench scheduler` and `--bench io` (benches/peers). Time: \
          median over {PROCESSES} child processes per runtime, started in turns, of each \
-         one's median of {WORKLOAD_RUNS} runs ({ECHO_RUNS} for tcp_echo) after a warm-up \
-         run. tcp_echo: {ECHO_CONNECTIONS} loopback connections x {ECHO_ROUNDS} round \
-         trips of 64 bytes per run, client and server on the runtime, in round trips per \
-         second. Bar: issue 6's, for goro against the best peer."
+         one's median of {WORKLOAD_RUNS} runs after a warm-up run. tcp_echo: \
+         {ECHO_CONNECTIONS} loopback connections x {ECHO_ROUNDS} round trips of 64 bytes \
+         per run, client and server on the runtime, in round trips per second; all three \
+         runtimes in each of {ECHO_PROCESSES} child processes, {ECHO_TURNS} turns of \
+         {ECHO_RUNS_PER_TURN} runs each after a warm-up run; ratios are the median of the \
+         processes' ratios. Bar: issue 6's, for goro against the best peer."
     );
     let processes: Vec<_> = (0..PROCESSES)
         .map(|_| PEERS.map(|peer| in_child("workloads", peer.name(), WORKLOAD_RUNS)))
         .collect();
-    let seconds = |peer: usize, name: &str| {
-        let mut times: Vec<f64> = processes.iter().map(|p| p[peer](name) / 1e9).collect();
-        times.sort_by(f64::total_cmp);
-        times[times.len() / 2]
-    };
+    let seconds = |peer: usize, name: &str| middle(processes.iter().map(|p| p[peer](name) / 1e9));
     println!();
     print_workload_row(
         "workload",
@@ -260,10 +295,18 @@ pub(super) fn workloads_table() {
             holds(ratio <= bar),
         );
     }
+    let echo: Vec<_> = (0..ECHO_PROCESSES)
+        .map(|_| in_child("echo", "all", ECHO_TURNS))
+        .collect();
     let round_trips = (ECHO_CONNECTIONS * ECHO_ROUNDS) as f64;
-    let throughput = |peer: usize| round_trips / seconds(peer, "tcp_echo");
-    let best = best_peer("tcp_echo");
-    let over_best = throughput(0) / throughput(best);
+    // Per process, then the median over processes: a process's speed is every runtime's.
+    let nanos = |peer: usize| echo.iter().map(move |p| p(PEERS[peer].name()));
+    let throughput = |peer: usize| middle(nanos(peer).map(|ns| round_trips / (ns / 1e9)));
+    let goro_over = |peer: usize| middle(nanos(peer).zip(nanos(0)).map(|(p, g)| p / g));
+    let best = (1..PEERS.len())
+        .max_by(|&a, &b| throughput(a).total_cmp(&throughput(b)))
+        .expect("peers");
+    let over_best = goro_over(best);
     print_workload_row(
         "tcp_echo",
         [0, 1, 2].map(|peer| rate(throughput(peer))),
@@ -271,7 +314,7 @@ pub(super) fn workloads_table() {
         format!(">= {ECHO_BAR_BEST:.2}"),
         holds(over_best >= ECHO_BAR_BEST),
     );
-    let over_tokio = throughput(0) / throughput(1);
+    let over_tokio = goro_over(1);
     print_workload_row(
         "",
         Default::default(),
@@ -284,6 +327,13 @@ pub(super) fn workloads_table() {
          for tcp_echo, goro's round trips per second over the peer's (above 1.00 goro is \
          faster).)"
     );
+}
+
+/// The median of `values`.
+fn middle(values: impl Iterator<Item = f64>) -> f64 {
+    let mut values: Vec<f64> = values.collect();
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
 }
 
 fn print_workload_row(name: &str, peers: [String; 3], ratio: String, bar: String, holds: &str) {

@@ -18,7 +18,9 @@
 //! example re-runs itself with the hidden argument `--child-time=PEER:UNITS`,
 //! `--child-mem=PEER:UNITS`, `--child-sleep=PEER:UNITS` or `--child-workloads=PEER:RUNS`
 //! (PEER: goro, tokio, async-executor, or threads for the first two), so that what one
-//! runtime left in the allocator does not bias the next one's numbers.
+//! runtime left in the allocator does not bias the next one's numbers. TCP echo, which
+//! allocates little, runs all three runtimes in one child process, in turns
+//! (`--child-echo=all:TURNS`), so that they meet the same process speed.
 //! `--child-time=goro:1000000` is also a handy target for `perf stat` or
 //! `valgrind --tool=callgrind`.
 
@@ -52,6 +54,8 @@ fn main() {
             bars::child_sleep(spec);
         } else if let Some(spec) = arg.strip_prefix("--child-workloads=") {
             bars::child_workloads(spec);
+        } else if let Some(spec) = arg.strip_prefix("--child-echo=") {
+            bars::child_echo(spec);
         } else {
             eprintln!("versus takes no arguments: cargo run --release --example versus");
             std::process::exit(2);
