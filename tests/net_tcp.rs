@@ -15,7 +15,7 @@ use net_support::{
 use std::io::{self, ErrorKind};
 use std::net::Shutdown;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
 on_1_and_4_workers! {
@@ -484,4 +484,77 @@ fn a_socket_outliving_its_runtime_answers_an_error() {
         ))
         .unwrap_err();
     assert!(err.to_string().contains("shut down"), "{err}");
+}
+
+/// Tasks queued behind a worker stuck in one poll wait for the other worker to steal them.
+/// Here that other worker is busy with socket round trips, so that every turn of its reactor
+/// wakes a task (it turns the reactor before stealing while that is so): it must still
+/// steal. The monitor is off, so nothing else moves them.
+#[test]
+fn a_worker_busy_with_io_still_steals_from_a_stuck_one() {
+    const QUEUED: usize = 8;
+    let runtime = goro::Builder::new()
+        .worker_threads(2)
+        .blocking_threshold(None)
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let server = EchoServer::start().await;
+        let addr = server.addr;
+        let chatting = Arc::new(AtomicBool::new(true));
+        let round_trips = Arc::new(AtomicUsize::new(0));
+        let mut chatters = goro::JoinSet::new();
+        for _ in 0..4 {
+            let (chatting, round_trips) = (chatting.clone(), round_trips.clone());
+            chatters.spawn(async move {
+                let mut stream = TcpStream::connect(addr).await?;
+                stream.set_nodelay(true)?;
+                let mut byte = [1u8];
+                while chatting.load(Relaxed) {
+                    stream.write_all(&byte).await?;
+                    stream.read_exact(&mut byte).await?;
+                    round_trips.fetch_add(1, Relaxed);
+                }
+                Ok::<_, io::Error>(())
+            });
+        }
+        within(10, "the first round trips", async {
+            while round_trips.load(Relaxed) < 100 {
+                goro::time::sleep(Duration::from_millis(1)).await;
+            }
+        })
+        .await;
+
+        let ran = Arc::new(AtomicUsize::new(0));
+        let stuck = goro::spawn({
+            let ran = ran.clone();
+            async move {
+                // Spawned here: into this worker's `next` slot and queue.
+                for _ in 0..QUEUED {
+                    let ran = ran.clone();
+                    drop(goro::spawn(async move {
+                        ran.fetch_add(1, Relaxed);
+                    }));
+                }
+                // Blocks this worker until the other one has run them all (or 5 s).
+                let start = Instant::now();
+                while ran.load(Relaxed) < QUEUED && start.elapsed() < Duration::from_secs(5) {
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                (start.elapsed(), ran.load(Relaxed))
+            }
+        });
+        let (waited, ran) = within(30, "the stuck task", stuck).await.unwrap();
+        let during = round_trips.load(Relaxed);
+        chatting.store(false, Relaxed);
+        while let Some(chatter) = within(10, "a chatter", chatters.join_next()).await {
+            chatter.unwrap().unwrap();
+        }
+        server.stop().await;
+        eprintln!("queued tasks ran after {waited:?}; {during} round trips by then");
+        assert_eq!(
+            ran, QUEUED,
+            "the tasks queued behind a stuck worker did not run within {waited:?}"
+        );
+    });
 }
