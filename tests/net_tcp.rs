@@ -1,7 +1,8 @@
 //! TCP on loopback: echo with many clients, end of stream, refused connections, address in
 //! use, half close, a 64 MiB transfer checked byte for byte, reset by peer, the halves, a
-//! socket dropped while a task waits on it, and the cooperative budget's guarantee that a
-//! busy reader does not starve a timer on one worker. Every wait is bounded.
+//! socket dropped while a task waits on it, the cooperative budget's guarantee that a busy
+//! reader does not starve a timer on one worker, and a worker busy with round trips still
+//! stealing from a stuck one. Every wait is bounded.
 
 #[macro_use]
 mod net_support;
