@@ -17,8 +17,9 @@
 //! ## Finding work (`worker.rs`)
 //! Every `FAIRNESS_INTERVAL`th tick a batch from the injector first (so it cannot starve
 //! behind local work); then `next`, the local queue, a batch from the injector, the reactor
-//! without blocking if its last turn on this worker woke tasks, half of a random victim's
-//! queue, the victims' `next` slots, then the reactor without blocking; then park.
+//! without blocking if its last turn on this worker woke tasks (at most three times in a
+//! row), half of a random victim's queue, the victims' `next` slots, then the reactor
+//! without blocking; then park.
 //!
 //! ## Waking (`idle.rs`, `park.rs`)
 //! New work wakes one parked worker only if nobody is searching; at most half the workers

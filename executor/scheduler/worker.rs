@@ -7,17 +7,16 @@
 //!    injector.
 //! 3. If this worker's last non-blocking turn of the reactor woke tasks: turn it again,
 //!    without blocking, before stealing (Go's order: its scheduler polls the network
-//!    before it steals while goroutines wait on it). TCP echo, 50 connections: 3-14 % less
-//!    time, measured in one process against the order without this step. The likely
+//!    before it steals while goroutines wait on it), at most `TURNS_INSTEAD_OF_SEARCH`
+//!    times in a row. TCP echo, 50 connections, against the loop without this step in one
+//!    process, in turns: up to 12 % less time, median 3 % (six processes). The likely
 //!    reason: on loopback a send runs the receiving socket's side of the stack on the
 //!    sender's core, so the task that send wakes finds its socket hot in this worker's
 //!    cache, while stolen tasks would bring sockets that are hot on the other core. A
 //!    worker whose last turn found nothing (every workload without I/O) skips the step: an
-//!    empty `epoll_wait` before each steal only costs. At most `TURNS_INSTEAD_OF_SEARCH`
-//!    such turns in a row, then a search: otherwise a worker busy with I/O would never
-//!    steal the tasks queued behind a worker stuck in one poll (the test
-//!    `a_worker_busy_with_io_still_steals_from_a_stuck_one`); bounded at 3, echo's time did
-//!    not change (0.95-1.03 of the unbounded order's, five processes).
+//!    empty `epoll_wait` before each steal only costs. Without the bound, a worker busy
+//!    with I/O never stole the tasks queued behind a worker stuck in one poll (the test
+//!    `a_worker_busy_with_io_still_steals_from_a_stuck_one`).
 //! 4. Search, if fewer than half the workers do: steal half of a random victim's queue,
 //!    then a victim's `next` slot if its owner seems stuck.
 //! 5. Poll the reactor without blocking; a searcher then watches the queues for some
