@@ -220,9 +220,8 @@ pub(super) fn child_echo(spec: &str) {
             times.extend((0..ECHO_RUNS_PER_TURN).map(|_| run()));
         }
     }
-    for (peer, mut times) in PEERS.into_iter().zip(times) {
-        times.sort();
-        print!("{}={} ", peer.name(), times[times.len() / 2].as_nanos());
+    for (peer, times) in PEERS.into_iter().zip(times) {
+        print!("{}={} ", peer.name(), middle(times.into_iter()).as_nanos());
     }
     println!();
 }
@@ -230,15 +229,11 @@ pub(super) fn child_echo(spec: &str) {
 /// Calls `once` for a warm-up, then `runs` more times; the median time of those.
 fn median(runs: usize, mut once: impl FnMut()) -> Duration {
     once();
-    let mut times: Vec<Duration> = (0..runs)
-        .map(|_| {
-            let start = Instant::now();
-            once();
-            start.elapsed()
-        })
-        .collect();
-    times.sort();
-    times[runs / 2]
+    middle((0..runs).map(|_| {
+        let start = Instant::now();
+        once();
+        start.elapsed()
+    }))
 }
 
 /// Child process: `--child-workloads=PEER:RUNS` prints `NAME=NANOSECONDS` for each workload.
@@ -329,11 +324,11 @@ pub(super) fn workloads_table() {
     );
 }
 
-/// The median of `values`.
-fn middle(values: impl Iterator<Item = f64>) -> f64 {
-    let mut values: Vec<f64> = values.collect();
-    values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
+/// The median of `values` (times or ratios; none is NaN).
+fn middle<T: PartialOrd>(values: impl Iterator<Item = T>) -> T {
+    let mut values: Vec<T> = values.collect();
+    values.sort_by(|a, b| a.partial_cmp(b).expect("a NaN among the measurements"));
+    values.swap_remove(values.len() / 2)
 }
 
 fn print_workload_row(name: &str, peers: [String; 3], ratio: String, bar: String, holds: &str) {
