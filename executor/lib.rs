@@ -61,7 +61,7 @@ pub use runtime::{Builder, Handle, Runtime, run, spawn, spawn_blocking, yield_no
 pub use scheduler::{BlockedWorker, UnhandledPanic};
 pub use task::{AbortHandle, JoinError, JoinHandle, TaskInfo};
 
-pub use goro_macros::{main, test};
+pub use goro_rt_macros::{main, test};
 
 #[doc(hidden)]
 pub mod __private {
