@@ -5,4 +5,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export MIRIFLAGS="${MIRIFLAGS:--Zmiri-strict-provenance}"
-cargo +nightly miri test --lib -- task:: scheduler::idle scheduler::queue
+cargo +nightly miri test --lib -- task:: scheduler::idle scheduler::queue scheduler::registry scheduler::slot

@@ -25,12 +25,9 @@
 //! New work wakes one parked worker only if nobody is searching; at most half the workers
 //! search at once. One parked worker blocks in the reactor, the rest on condition variables.
 //!
-//! ## Shutdown
-//! 1. `begin_shutdown` sets the flag and unparks every worker; each worker's loop sees the
-//!    flag and returns.
-//! 2. The runtime joins the worker threads, then `close` shuts every registered task down
-//!    (their futures drop on the closing thread) and drops the queues' entries.
-//! 3. The reactor drops every registration's and timer's waker.
+//! ## Shutdown (`shutdown.rs`) and retiring finished tasks (`retire.rs`)
+//! Each in a file of its own; `registry.rs` is the table of live tasks, `slot.rs` the `next`
+//! slot, `running.rs` what the monitor reads of the task being polled.
 
 mod context;
 mod counters;
@@ -41,6 +38,11 @@ mod loom_model;
 mod monitor;
 mod park;
 mod queue;
+pub(crate) mod registry;
+mod retire;
+mod running;
+mod shutdown;
+mod slot;
 mod worker;
 
 pub(crate) use context::is_worker_thread;
@@ -51,15 +53,17 @@ pub(crate) use worker::run_worker;
 use crate::RuntimeMetrics;
 use crate::loom::{Arc, AtomicBool, AtomicU64, Mutex, lock};
 use crate::reactor;
-use crate::task::{
-    self, Id, JoinHandle, Notified, Registry, Retired, RunningCell, Schedule, Slot, Task, TaskInfo,
-};
+use crate::task::{self, Id, JoinHandle, Notified, Schedule, Task, TaskInfo};
 use counters::Counters;
 use crossbeam_utils::CachePadded;
 use idle::Idle;
 use injector::Injector;
 use park::Parker;
 use queue::LocalQueue;
+use registry::{Registry, Retired};
+use retire::RETIRE_BATCH;
+use running::RunningCell;
+use slot::Slot;
 use std::fmt;
 use std::future::Future;
 use std::panic::Location;
@@ -114,9 +118,6 @@ struct Remote {
     /// `metrics`; the lock is never contended on the hot path.
     retired: Mutex<Vec<Retired>>,
 }
-
-/// Finished tasks a worker collects before it removes their registry entries in one go.
-const RETIRE_BATCH: usize = 64;
 
 impl Shared {
     /// A scheduler for `workers` workers, parking in `driver`.
@@ -181,19 +182,6 @@ impl Shared {
         join
     }
 
-    /// The registry shard a spawn binds into: the worker's own, or for a spawn from
-    /// another thread, one of the shards past the workers', by task id.
-    fn registry_shard(&self, worker: Option<usize>, id: Id) -> usize {
-        let workers = self.workers.len();
-        match worker {
-            Some(index) => self.own_shard(index),
-            None => {
-                let outside = self.registry.shards().saturating_sub(workers).max(1);
-                workers + (id.as_u64() as usize % outside)
-            }
-        }
-    }
-
     pub(crate) fn reactor(&self) -> &reactor::Handle {
         &self.reactor
     }
@@ -212,86 +200,9 @@ impl Shared {
         self.panicked.load(Acquire)
     }
 
-    /// Step 1 of shutdown (module doc).
-    pub(crate) fn begin_shutdown(&self) {
-        if self.shutdown.swap(true, Release) {
-            return;
-        }
-        for remote in self.workers.iter() {
-            remote.parker.unpark(&self.reactor);
-        }
-        for waker in lock(&self.shutdown_waiters).drain(..) {
-            waker.wake();
-        }
-        if let Some(monitor) = &self.monitor {
-            monitor.wake_for_shutdown();
-        }
-    }
-
-    /// Keeps a worker thread's handle for `join_threads`.
-    pub(crate) fn add_thread(&self, thread: std::thread::JoinHandle<()>) {
-        lock(&self.threads).push(thread);
-    }
-
-    /// Joins every worker thread, including replacements the monitor started meanwhile
-    /// (stop the monitor first).
-    pub(crate) fn join_threads(&self) {
-        loop {
-            let threads = std::mem::take(&mut *lock(&self.threads));
-            if threads.is_empty() {
-                return;
-            }
-            for thread in threads {
-                // Keep waking every slot's parker until the thread is gone. One unpark per slot
-                // is enough as long as only the slot's owner parks on it (`park.rs`), but a
-                // thread that lost its slot can still take that one notification in the
-                // instant before it sees the epoch; a hang at shutdown is worse than a few
-                // spare wake-ups.
-                while !thread.is_finished() {
-                    for remote in self.workers.iter() {
-                        remote.parker.unpark_all(&self.reactor);
-                    }
-                    std::thread::sleep(std::time::Duration::from_millis(1));
-                }
-                // A worker's loop does not panic (task panics are caught around each poll).
-                let _ = thread.join();
-            }
-        }
-    }
-
     /// True if the current thread is one of this runtime's workers.
     pub(crate) fn is_own_worker_thread(&self) -> bool {
         context::worker_index(self).is_some()
-    }
-
-    /// Registers `waker` to be woken when the runtime shuts down because of an unhandled
-    /// panic (only then can a `block_on` wait forever). False if shutdown already began.
-    pub(crate) fn wake_on_shutdown(&self, waker: &Waker) -> bool {
-        if self.on_unhandled_panic != UnhandledPanic::ShutdownRuntime {
-            return !self.is_shutdown();
-        }
-        let mut waiters = lock(&self.shutdown_waiters);
-        if self.is_shutdown() {
-            return false;
-        }
-        if !waiters.iter().any(|w| w.will_wake(waker)) {
-            waiters.push(waker.clone());
-        }
-        true
-    }
-
-    /// Step 2 of shutdown (module doc); the workers must have stopped.
-    pub(crate) fn close(&self) {
-        self.closed.store(true, SeqCst);
-        crate::loom::fence(SeqCst);
-        self.registry.close_and_shutdown_all();
-        for remote in self.workers.iter() {
-            // Emptied with the registry: these entries are gone already.
-            lock(&remote.retired).clear();
-            drop(remote.next.take());
-            while remote.queue.pop().is_some() {}
-        }
-        while self.injector.pop().is_some() {}
     }
 
     /// Every live task.
@@ -317,42 +228,6 @@ impl Shared {
             metrics.blocked_worker_events = self.blocked_events.load(Relaxed);
             let depth = remote.queue.len() + usize::from(remote.next.is_occupied());
             metrics.local_queue_depths.push(depth);
-        }
-    }
-
-    /// Notes a task that finished on worker `index`; a full batch is removed at once.
-    fn retire(&self, index: usize, retired: Retired) {
-        let mut pending = lock(&self.workers[index].retired);
-        pending.push(retired);
-        if pending.len() >= RETIRE_BATCH {
-            let batch = std::mem::take(&mut *pending);
-            drop(pending);
-            self.remove_batch(index, batch);
-        }
-    }
-
-    /// Removes the registry entries of the tasks that finished on worker `index`, and those
-    /// handed back to its shard (before it parks or stops: the entries would otherwise keep
-    /// their tasks' memory while it sleeps).
-    pub(crate) fn flush_retired(&self, index: usize) {
-        let batch = std::mem::take(&mut *lock(&self.workers[index].retired));
-        self.remove_batch(index, batch);
-    }
-
-    /// Worker `index`'s registry shard (shared with others past `MAX_SHARDS` workers).
-    fn own_shard(&self, index: usize) -> usize {
-        index % self.registry.shards()
-    }
-
-    /// Removes worker `index`'s `batch` from the registry, then gives the emptied buffer
-    /// back: a new one per batch (1.5 KiB, a "large" request to glibc's malloc) made malloc
-    /// merge its free lists every time (`malloc_consolidate`, 3 % of the samples in perf).
-    fn remove_batch(&self, index: usize, mut batch: Vec<Retired>) {
-        self.registry
-            .remove_retired(&mut batch, Some(self.own_shard(index)));
-        let mut pending = lock(&self.workers[index].retired);
-        if pending.is_empty() {
-            *pending = batch;
         }
     }
 

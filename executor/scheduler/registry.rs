@@ -41,9 +41,8 @@
 //! 3. A task that completes after being taken out finds no slot (`remove` answers `None`):
 //!    its registry reference was consumed by the shutdown.
 
-use super::raw::{Notified, Task};
-use super::{Schedule, TaskInfo};
 use crate::loom::{Mutex, lock};
+use crate::task::{Notified, Schedule, Task, TaskInfo};
 use crossbeam_utils::CachePadded;
 use std::fmt;
 use std::sync::atomic::Ordering::Relaxed;
@@ -307,3 +306,6 @@ impl<S: 'static> fmt::Debug for Registry<S> {
             .finish_non_exhaustive()
     }
 }
+
+#[cfg(all(test, not(loom)))]
+mod tests;

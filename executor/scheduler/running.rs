@@ -4,9 +4,8 @@
 //! them when a poll takes too long. It never touches the task itself (which may be freed by
 //! then): only these copies, and the location is `&'static`.
 
-use super::Id;
-use super::raw::Notified;
 use crate::loom::{AtomicPtr, AtomicU64};
+use crate::task::{Id, Notified, Schedule};
 use std::fmt;
 use std::panic::Location;
 use std::ptr;
@@ -29,7 +28,7 @@ impl RunningCell {
     /// Records `task` as the one being polled. `Relaxed`: the monitor reads a report, not
     /// data to act on; the two fields may briefly disagree by one task, which only misnames
     /// a blocked task whose poll just ended (and was therefore not blocked).
-    pub(crate) fn record<S: super::Schedule>(&self, task: &Notified<S>) {
+    pub(crate) fn record<S: Schedule>(&self, task: &Notified<S>) {
         let header = task.header();
         self.id.store(header.id.as_u64(), Relaxed);
         self.location.store(

@@ -5,10 +5,8 @@
 //! so stealing workers and the monitor can take the task when the owner is busy or stuck.
 //! The slot owns the queue entry's reference of the task it holds.
 
-use super::Schedule;
-use super::header::Header;
-use super::raw::Notified;
 use crate::loom::AtomicPtr;
+use crate::task::{Header, Notified, Schedule};
 use std::fmt;
 use std::marker::PhantomData;
 use std::ptr::{self, NonNull};
@@ -59,7 +57,7 @@ impl<S: 'static> Drop for Slot<S> {
         let old = self.task.swap(ptr::null_mut(), AcqRel);
         if let Some(ptr) = NonNull::new(old) {
             // SAFETY: as in `replace`: the slot owned this reference.
-            unsafe { super::raw::RawTask::from_raw(ptr) }.drop_reference();
+            unsafe { crate::task::RawTask::from_raw(ptr) }.drop_reference();
         }
     }
 }
@@ -67,5 +65,36 @@ impl<S: 'static> Drop for Slot<S> {
 impl<S: 'static> fmt::Debug for Slot<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Slot").finish_non_exhaustive()
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::Slot;
+    use crate::loom::lock;
+    use crate::task::test_scheduler::*;
+
+    #[test]
+    fn the_next_slot_hands_out_what_it_holds() {
+        let q = queue();
+        let slot = Slot::new();
+        let a = spawn(&q, async { 1 });
+        let b = spawn(&q, async { 2 });
+        let first = lock(&q.tasks).pop_front().unwrap();
+        let second = lock(&q.tasks).pop_front().unwrap();
+        assert!(slot.replace(first).is_none());
+        assert!(slot.is_occupied());
+        let displaced = slot.replace(second).unwrap();
+        assert_eq!(displaced.header().id, a.id());
+        displaced.run();
+        slot.take().unwrap().run();
+        assert!(slot.take().is_none());
+        assert!(a.is_finished() && b.is_finished());
+        let c = spawn(&q, async {});
+        let third = lock(&q.tasks).pop_front().unwrap();
+        slot.replace(third);
+        drop(slot);
+        drop(c);
+        q.registry.as_ref().unwrap().close_and_shutdown_all();
     }
 }

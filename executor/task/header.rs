@@ -51,7 +51,7 @@ pub(crate) struct Header {
     site: &'static Site,
     /// The task's id.
     pub(crate) id: Id,
-    /// The task's registry shard and index in it (encoding in `registry.rs`); written
+    /// The task's registry shard and index in it (encoding in `scheduler/registry.rs`); written
     /// under the shard lock.
     pub(crate) registry_slot: AtomicU32,
     /// How many times the task was polled.

@@ -4,6 +4,7 @@
 
 use super::*;
 use crate::loom::{Arc, AtomicUsize, Mutex, lock};
+use crate::scheduler::registry::Registry;
 use loom::thread;
 use std::collections::VecDeque;
 use std::pin::Pin;

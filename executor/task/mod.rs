@@ -8,8 +8,8 @@
 //! bit). `harness.rs` tells what happens to a task, step by step; `raw.rs` holds the owning
 //! pointer types.
 //!
-//! This is the only module with `unsafe` code besides the run queue (`scheduler/queue.rs`,
-//! which holds task pointers). Each block names the invariant it relies on;
+//! Besides this module, only the scheduler's structures that hold task pointers (the run
+//! queue, the `next` slot, the running cell in `scheduler/`) have `unsafe` code. Each block names the invariant it relies on;
 //! the invariants all come down to the state word's rules: `RUNNING` gives one thread the
 //! future, `COMPLETE` gives the output to the `JoinHandle` (or to the completer when there is
 //! none), `JOIN_WAKER` decides who owns the join waker, and the last reference frees.
@@ -28,10 +28,7 @@ mod info;
 mod join_handle;
 mod join_waker;
 mod raw;
-mod registry;
-mod running;
 mod site;
-mod slot;
 mod state;
 mod waker;
 
@@ -42,10 +39,8 @@ pub use info::{TaskInfo, TaskState};
 pub use join_handle::JoinHandle;
 
 pub(crate) use age::refresh as refresh_clock;
-pub(crate) use raw::{Notified, Task};
-pub(crate) use registry::{Registry, Retired};
-pub(crate) use running::RunningCell;
-pub(crate) use slot::Slot;
+pub(crate) use header::Header;
+pub(crate) use raw::{Notified, RawTask, Task};
 
 use std::future::Future;
 use std::panic::Location;
@@ -113,5 +108,7 @@ where
 
 #[cfg(all(test, loom))]
 mod loom_model;
+#[cfg(all(test, not(loom)))]
+pub(crate) mod test_scheduler;
 #[cfg(all(test, not(loom)))]
 mod tests;

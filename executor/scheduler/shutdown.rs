@@ -1,0 +1,93 @@
+//! Shutting the scheduler down.
+//!
+//! 1. `begin_shutdown` sets the flag and unparks every worker; each worker's loop sees the
+//!    flag and returns. `block_on` callers waiting on a runtime that an unhandled panic shut
+//!    down are woken (`wake_on_shutdown`).
+//! 2. The runtime joins the worker threads (`join_threads`), then `close` shuts every
+//!    registered task down (their futures drop on the closing thread) and drops the queues'
+//!    entries.
+//! 3. The reactor drops every registration's and timer's waker.
+
+use super::{Shared, UnhandledPanic};
+use crate::loom::{fence, lock};
+use std::sync::atomic::Ordering::{Release, SeqCst};
+use std::task::Waker;
+
+impl Shared {
+    /// Step 1 of shutdown (module doc).
+    pub(crate) fn begin_shutdown(&self) {
+        if self.shutdown.swap(true, Release) {
+            return;
+        }
+        for remote in self.workers.iter() {
+            remote.parker.unpark(&self.reactor);
+        }
+        for waker in lock(&self.shutdown_waiters).drain(..) {
+            waker.wake();
+        }
+        if let Some(monitor) = &self.monitor {
+            monitor.wake_for_shutdown();
+        }
+    }
+
+    /// Keeps a worker thread's handle for `join_threads`.
+    pub(crate) fn add_thread(&self, thread: std::thread::JoinHandle<()>) {
+        lock(&self.threads).push(thread);
+    }
+
+    /// Joins every worker thread, including replacements the monitor started meanwhile
+    /// (stop the monitor first).
+    pub(crate) fn join_threads(&self) {
+        loop {
+            let threads = std::mem::take(&mut *lock(&self.threads));
+            if threads.is_empty() {
+                return;
+            }
+            for thread in threads {
+                // Keep waking every slot's parker until the thread is gone. One unpark per slot
+                // is enough as long as only the slot's owner parks on it (`park.rs`), but a
+                // thread that lost its slot can still take that one notification in the
+                // instant before it sees the epoch; a hang at shutdown is worse than a few
+                // spare wake-ups.
+                while !thread.is_finished() {
+                    for remote in self.workers.iter() {
+                        remote.parker.unpark_all(&self.reactor);
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(1));
+                }
+                // A worker's loop does not panic (task panics are caught around each poll).
+                let _ = thread.join();
+            }
+        }
+    }
+
+    /// Registers `waker` to be woken when the runtime shuts down because of an unhandled
+    /// panic (only then can a `block_on` wait forever). False if shutdown already began.
+    pub(crate) fn wake_on_shutdown(&self, waker: &Waker) -> bool {
+        if self.on_unhandled_panic != UnhandledPanic::ShutdownRuntime {
+            return !self.is_shutdown();
+        }
+        let mut waiters = lock(&self.shutdown_waiters);
+        if self.is_shutdown() {
+            return false;
+        }
+        if !waiters.iter().any(|w| w.will_wake(waker)) {
+            waiters.push(waker.clone());
+        }
+        true
+    }
+
+    /// Step 2 of shutdown (module doc); the workers must have stopped.
+    pub(crate) fn close(&self) {
+        self.closed.store(true, SeqCst);
+        fence(SeqCst);
+        self.registry.close_and_shutdown_all();
+        for remote in self.workers.iter() {
+            // Emptied with the registry: these entries are gone already.
+            lock(&remote.retired).clear();
+            drop(remote.next.take());
+            while remote.queue.pop().is_some() {}
+        }
+        while self.injector.pop().is_some() {}
+    }
+}
