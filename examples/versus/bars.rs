@@ -3,7 +3,8 @@
 //! (`benches/peers`, the code of `cargo bench --bench scheduler` and `--bench io`) for goro,
 //! tokio and async-executor, each runtime in a fresh child process (echo: the three in one
 //! process, in turns), the median of several runs, goro's ratio to the best peer, and
-//! whether the bar for that ratio holds.
+//! whether the bar for that ratio holds. Both hand their figures back for the record
+//! (`record.rs`).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -14,6 +15,7 @@ use std::time::{Duration, Instant};
 
 use super::peers::echo::{Echo, Net};
 use super::peers::{Runtimes, workloads};
+use super::results::{ECHO_ROW, Figure, Measure};
 use super::{
     PEERS, Peer, Row, Workload, bytes, heading, in_child, memory, on_peer, parse_spec, thousands,
     wait_until, workers,
@@ -33,8 +35,9 @@ const PARKED_BAR: f64 = 128.0;
 const SLEEPING_BAR: f64 = 200.0;
 
 /// Prints memory per parked task (from part 2's rows) and per sleeping task (measured
-/// here, each runtime in a fresh child process) at [`IDLE_UNITS`] tasks.
-pub(super) fn idle_memory(rows: &[Row]) {
+/// here, each runtime in a fresh child process) at [`IDLE_UNITS`] tasks; returns the
+/// sleeping tasks' bytes per task, by [`PEERS`].
+pub(super) fn idle_memory(rows: &[Row]) -> [f64; 3] {
     println!(
         "\nmemory per idle task, {} tasks each in a fresh child process (RSS growth / N): \
          parked on one event (as above), or each in a one-hour sleep on its runtime's timer \
@@ -43,13 +46,15 @@ pub(super) fn idle_memory(rows: &[Row]) {
     );
     println!("{:<15} {:>9} {:>9}", "runtime", "parked", "sleeping");
     let mut goro = (0.0, 0.0);
-    for peer in PEERS.map(Peer::name) {
+    let mut by_peer = [0.0; PEERS.len()];
+    for (peer, asleep) in PEERS.map(Peer::name).into_iter().zip(&mut by_peer) {
         let parked = rows
             .iter()
             .find(|row| row.units == IDLE_UNITS && row.name == peer)
             .expect("a parked row")
             .mem_per_unit;
         let sleeping = in_child("sleep", peer, IDLE_UNITS)("rss") / IDLE_UNITS as f64;
+        *asleep = sleeping;
         if peer == "goro" {
             goro = (parked, sleeping);
         }
@@ -67,6 +72,7 @@ pub(super) fn idle_memory(rows: &[Row]) {
         holds(goro.0 <= PARKED_BAR),
         holds(goro.1 <= SLEEPING_BAR)
     );
+    by_peer
 }
 
 /// Spawns `units` detached tasks that each sleep for an hour on their runtime's timer,
@@ -163,13 +169,34 @@ const ECHO_PROCESSES: usize = 3;
 /// `echo_50_connections`).
 const ECHO_CONNECTIONS: usize = 50;
 const ECHO_ROUNDS: usize = 20;
-/// Issue 6's bars: goro's time over the best peer's at most this.
-const TIME_BARS: [(&str, f64); 5] = [
-    ("spawn_many", 0.8),
-    ("spawn_join", 0.8),
-    ("yield_many", 1.0),
-    ("ping_pong", 0.8),
-    ("chained_spawn", 1.0),
+/// Issue 6's workloads (`benches/peers/workloads.rs`): the name, what one run does, and
+/// issue 6's bar: goro's time over the best peer's at most this.
+const TIME_BARS: [(&str, &str, f64); 5] = [
+    (
+        "spawn_many",
+        "100,000 detached tasks spawned from a task",
+        0.8,
+    ),
+    (
+        "spawn_join",
+        "100,000 tasks spawned from a task, their handles awaited in order",
+        0.8,
+    ),
+    (
+        "yield_many",
+        "200 tasks, each calling `yield_now` 1,000 times",
+        1.0,
+    ),
+    (
+        "ping_pong",
+        "1,000 concurrent round trips over two oneshots",
+        0.8,
+    ),
+    (
+        "chained_spawn",
+        "a chain of 1,000 tasks, each spawning the next",
+        1.0,
+    ),
 ];
 /// Issue 6's bars for echo: goro's throughput over tokio's, and over the best peer's, at
 /// least these.
@@ -246,7 +273,8 @@ pub(super) fn child_workloads(spec: &str) {
     println!();
 }
 
-pub(super) fn workloads_table() {
+/// Part 3; returns its figures, in the order printed.
+pub(super) fn workloads_table() -> Vec<Figure> {
     heading(&format!(
         "3. issue 6's workloads: goro vs tokio vs async-executor ({} worker threads each)",
         workers()
@@ -279,7 +307,8 @@ pub(super) fn workloads_table() {
             .min_by(|&a, &b| seconds(a, name).total_cmp(&seconds(b, name)))
             .expect("peers")
     };
-    for (name, bar) in TIME_BARS {
+    let mut figures = Vec::new();
+    for (name, what, bar) in TIME_BARS {
         let best = best_peer(name);
         let ratio = seconds(0, name) / seconds(best, name);
         print_workload_row(
@@ -289,6 +318,12 @@ pub(super) fn workloads_table() {
             format!("<= {bar:.2}"),
             holds(ratio <= bar),
         );
+        figures.push(Figure::new(
+            name,
+            what.into(),
+            Measure::Time,
+            by_runtime(|peer| seconds(peer, name)),
+        ));
     }
     let echo: Vec<_> = (0..ECHO_PROCESSES)
         .map(|_| in_child("echo", "all", ECHO_TURNS))
@@ -322,6 +357,27 @@ pub(super) fn workloads_table() {
          for tcp_echo, goro's round trips per second over the peer's (above 1.00 goro is \
          faster).)"
     );
+    let mut echo = Figure::new(
+        ECHO_ROW,
+        format!(
+            "round trips per second; a run is {ECHO_ROUNDS} round trips of 64 bytes on \
+             each of {ECHO_CONNECTIONS} loopback connections, client and server on the runtime"
+        ),
+        Measure::Rate,
+        by_runtime(throughput),
+    );
+    // The median of the processes' ratios, as printed above, not the ratio of medians.
+    for peer in 1..PEERS.len() {
+        echo.relative[peer] = Some(goro_over(peer));
+    }
+    figures.push(echo);
+    figures
+}
+
+/// A figure's values by `results::RUNTIMES` from `value` by [`PEERS`]: part 3 runs no
+/// thread per unit.
+fn by_runtime(value: impl Fn(usize) -> f64) -> [Option<f64>; 4] {
+    std::array::from_fn(|runtime| (runtime < PEERS.len()).then(|| value(runtime)))
 }
 
 /// The median of `values` (times or ratios; none is NaN).

@@ -10,7 +10,9 @@
 //! `cargo bench --bench scheduler` and `--bench io`) for goro, tokio and async-executor, the
 //! median of several runs each, goro's ratio to the best peer, and whether issue 6's bar for
 //! that ratio holds. The sleeping-task memory and part 3, with issue 6's bars, are in
-//! `bars.rs`.
+//! `bars.rs`. Last, every figure of parts 2 and 3 goes into `target/versus.md`, the table
+//! README.md shows, and `target/versus.svg`, its chart (`record.rs`, `results.rs`,
+//! `chart.rs`).
 //!
 //! Every runtime gets the same number of worker threads (the number of CPUs) and runs the
 //! same generic workload through the small [`Exec`] trait (and [`Net`] for echo). Each cell
@@ -67,11 +69,20 @@ fn main() {
             "(debug build: numbers are meaningless; use `cargo run --release --example versus`)"
         );
     }
+    let taken = record::taken();
     seed_wait_group();
     seed_counter();
     seed_main_returns();
-    table();
-    bars::workloads_table();
+    let (spawn_join, memory) = table();
+    let workloads = spawn_join
+        .into_iter()
+        .chain(bars::workloads_table())
+        .collect();
+    record::write(&Results {
+        taken,
+        workloads,
+        memory,
+    });
 }
 
 fn heading(title: &str) {
@@ -161,6 +172,11 @@ use peers::echo::Net;
 use peers::{AsyncExecutorPool, Exec};
 
 mod bars;
+mod chart;
+mod record;
+mod results;
+
+use results::{Figure, Results, bytes};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Peer {
@@ -526,7 +542,8 @@ struct Row {
     note: String,
 }
 
-fn table() {
+/// Part 2; returns its figures: spawn-and-join times, and memory per idle task.
+fn table() -> (Vec<Figure>, Vec<Figure>) {
     let workers = workers();
     heading(&format!(
         "2. spawn and join, then park: goro vs tokio vs async-executor vs threads \
@@ -575,7 +592,8 @@ fn table() {
         }
     }
     print_table(&rows);
-    bars::idle_memory(&rows);
+    let sleeping = bars::idle_memory(&rows);
+    record::spawn_and_memory(&rows, sleeping)
 }
 
 fn print_table(rows: &[Row]) {
@@ -645,14 +663,6 @@ fn nanos(ns: f64) -> String {
         format!("{ns:.0} ns")
     } else {
         format!("{:.1} µs", ns / 1000.0)
-    }
-}
-
-fn bytes(n: f64) -> String {
-    if n < 4096.0 {
-        format!("{n:.0} B")
-    } else {
-        format!("{:.1} KiB", n / 1024.0)
     }
 }
 
