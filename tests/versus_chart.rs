@@ -1,5 +1,8 @@
 //! `examples/versus`'s record of a run: the chart it writes to `target/versus.svg` is
-//! well-formed SVG that names every workload, and the same results give the same bytes.
+//! well-formed SVG that names every workload, the same results give the same bytes, and
+//! the copies README.md shows (`docs/versus.svg`, the table between README's versus markers)
+//! hold every workload versus measures, so that adding a workload without refreshing them
+//! fails here.
 
 // Shared with benches/ and examples/versus; only the workloads' names are used here.
 #[allow(dead_code)]
@@ -227,6 +230,40 @@ fn the_table_has_a_row_and_a_cell_per_runtime_for_every_workload() {
         );
     }
     assert!(markdown.contains("| 5.90x (5.90 ms) |"), "{markdown}");
+}
+
+/// How to refresh what README.md shows, for the failure messages below.
+const REFRESH: &str = "run `cargo run --release --example versus`, then copy target/versus.svg \
+                       to docs/versus.svg and target/versus.md into README.md between its \
+                       versus markers";
+
+#[test]
+fn the_committed_chart_holds_every_workload_versus_measures() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/versus.svg");
+    let svg = std::fs::read_to_string(path).unwrap_or_else(|error| panic!("{path}: {error}"));
+    well_formed(&svg).unwrap_or_else(|error| panic!("{path} is not well-formed: {error}"));
+    let missing = missing_from_svg(&svg, &every_name());
+    assert!(missing.is_empty(), "{path} lacks {missing:?}: {REFRESH}");
+}
+
+#[test]
+fn the_readme_table_holds_every_workload_versus_measures() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/README.md");
+    let readme = std::fs::read_to_string(path).unwrap_or_else(|error| panic!("{path}: {error}"));
+    let (_, after_begin) = readme
+        .split_once("<!-- versus:begin -->")
+        .expect("README.md has a <!-- versus:begin --> marker");
+    let (table, _) = after_begin
+        .split_once("<!-- versus:end -->")
+        .expect("README.md has a <!-- versus:end --> marker");
+    let missing: Vec<_> = every_name()
+        .into_iter()
+        .filter(|name| !table.contains(&format!("| **{name}**")))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "README.md's table lacks {missing:?}: {REFRESH}"
+    );
 }
 
 #[test]

@@ -198,13 +198,7 @@ pub fn seconds(seconds: f64) -> String {
     } else {
         (seconds, "s")
     };
-    if value < 10.0 {
-        format!("{value:.2} {unit}")
-    } else if value < 100.0 {
-        format!("{value:.1} {unit}")
-    } else {
-        format!("{value:.0} {unit}")
-    }
+    format!("{} {unit}", decimals(value))
 }
 
 /// Bytes, in B below 4 KiB, else KiB.
