@@ -1,8 +1,10 @@
 //! TCP on loopback: echo with many clients, end of stream, refused connections, address in
 //! use, half close, a 64 MiB transfer checked byte for byte, reset by peer, the halves, a
-//! socket dropped while a task waits on it, the cooperative budget's guarantee that a busy
-//! reader does not starve a timer on one worker, and a worker busy with round trips still
-//! stealing from a stuck one. Every wait is bounded.
+//! socket dropped while a task waits on it, several tasks accepting on one listener (each
+//! woken, cancelled waits leaving nothing behind, all woken at shutdown), a panicking waker
+//! that must not stop the reactor, the cooperative budget's guarantee that a busy reader
+//! does not starve a timer on one worker, and a worker busy with round trips still stealing
+//! from a stuck one. Every wait is bounded.
 
 #[macro_use]
 mod net_support;
@@ -11,12 +13,15 @@ use futures::io::{AsyncReadExt, AsyncWriteExt};
 use goro::net::tcp::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, WriteHalf};
 use goro::net::{TcpListener, TcpStream};
 use net_support::{
-    CountPolls, EchoServer, assert_send, assert_send_sync, pattern, pattern_at, within,
+    CountPolls, EchoServer, HandWaker, assert_send, assert_send_sync, pattern, pattern_at,
+    poll_once, wait_polled, within,
 };
 use std::io::{self, ErrorKind};
 use std::net::Shutdown;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed};
+use std::sync::mpsc;
+use std::task::Poll;
 use std::time::{Duration, Instant};
 
 on_1_and_4_workers! {
@@ -31,6 +36,8 @@ on_1_and_4_workers! {
     owned_halves_in_different_tasks,
     socket_dropped_mid_wait,
     std_round_trip,
+    several_tasks_accept_on_one_listener,
+    cancelled_accepts_keep_no_waker,
 }
 
 /// 50 clients at once, each doing 20 round trips of a different size, then closing.
@@ -329,6 +336,174 @@ async fn std_round_trip() {
     assert_eq!(&buf, b"std");
     let std_listener = listener.into_std().unwrap();
     assert_eq!(std_listener.local_addr().unwrap(), addr);
+}
+
+/// Three tasks wait in `accept` on one listener, then three clients connect: every task
+/// gets a connection (each waiter is woken, not only the last one to wait).
+async fn several_tasks_accept_on_one_listener() {
+    let listener = Arc::new(TcpListener::bind("127.0.0.1:0").await.unwrap());
+    let addr = listener.local_addr().unwrap();
+    let mut accepters = Vec::new();
+    let mut polled = Vec::new();
+    for _ in 0..3 {
+        let listener = listener.clone();
+        let (counted, polls) =
+            CountPolls::new(async move { listener.accept().await.map(|(stream, _)| stream) });
+        accepters.push(goro::spawn(counted));
+        polled.push(polls);
+    }
+    wait_polled(&polled).await;
+    let mut clients = Vec::new();
+    for _ in 0..3 {
+        clients.push(TcpStream::connect(addr).await.unwrap());
+    }
+    for (i, accepter) in accepters.into_iter().enumerate() {
+        let stream = within(10, "every accepting task", accepter)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(
+            clients
+                .iter()
+                .any(|client| client.local_addr().unwrap() == stream.peer_addr().unwrap()),
+            "accepter {i} got a stranger"
+        );
+    }
+}
+
+/// 10,000 accepts cancelled while they wait (dropped by hand, and by a timeout) keep no waker
+/// and leave the listener working: a waiter that goes leaves its place.
+async fn cancelled_accepts_keep_no_waker() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let counter = HandWaker::counting();
+    let waker = futures::task::waker(counter.clone());
+    for _ in 0..10_000 {
+        let mut accept = Box::pin(listener.accept());
+        assert!(poll_once(&mut accept, &waker).is_pending());
+    }
+    assert_eq!(
+        Arc::strong_count(&counter) - 2, // ours and `waker`
+        0,
+        "clones of a cancelled accept's waker are still held"
+    );
+    for _ in 0..10_000 {
+        let accept = listener.accept();
+        assert!(goro::time::timeout(Duration::ZERO, accept).await.is_err());
+    }
+    let client = TcpStream::connect(listener.local_addr().unwrap())
+        .await
+        .unwrap();
+    let (server, _) = within(
+        10,
+        "an accept after 20,000 cancelled ones",
+        listener.accept(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(server.peer_addr().unwrap(), client.local_addr().unwrap());
+    assert_eq!(counter.wakes.load(Relaxed), 0);
+}
+
+/// When the runtime shuts down, every thread waiting in `accept` on one of its listeners
+/// (through a foreign executor) is woken with the shutdown error.
+#[test]
+fn shutdown_wakes_every_waiting_accept() {
+    let runtime = goro::Builder::new().worker_threads(1).build().unwrap();
+    let listener = Arc::new(runtime.block_on(TcpListener::bind("127.0.0.1:0")).unwrap());
+    let (done_tx, done) = mpsc::channel();
+    let mut polled = Vec::new();
+    for _ in 0..3 {
+        let (listener, done_tx) = (listener.clone(), done_tx.clone());
+        let (counted, polls) = CountPolls::new(async move { listener.accept().await.map(|_| ()) });
+        polled.push(polls);
+        std::thread::spawn(move || {
+            let _ = done_tx.send(futures::executor::block_on(counted));
+        });
+    }
+    let start = Instant::now();
+    while polled.iter().any(|polls| polls.load(Relaxed) == 0) {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "the waiters start"
+        );
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    std::thread::sleep(Duration::from_millis(20));
+    drop(runtime);
+    for i in 0..3 {
+        let outcome = done
+            .recv_timeout(Duration::from_secs(10))
+            .unwrap_or_else(|_| panic!("waiter {i} of 3 was not woken by the shutdown"));
+        let err = outcome.unwrap_err();
+        assert!(err.to_string().contains("shut down"), "{err}");
+    }
+}
+
+/// A read polled by hand with a waker that panics: when data arrives, the reactor wakes it
+/// and the panic is contained there. Sockets and timers go on working.
+async fn a_panicking_read_waker_stops_neither_io_nor_timers() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let client = TcpStream::connect(listener.local_addr().unwrap())
+        .await
+        .unwrap();
+    let (server, _) = listener.accept().await.unwrap();
+    let panics = HandWaker::panicking();
+    let waker = futures::task::waker(panics.clone());
+    let mut buf = [0; 4];
+    let mut reader = &client;
+    let mut read = reader.read(&mut buf);
+    assert!(poll_once(&mut read, &waker).is_pending());
+
+    (&server).write_all(b"boom").await.unwrap();
+    let start = Instant::now();
+    while panics.wakes.load(Relaxed) == 0 {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "the waker is woken"
+        );
+        goro::yield_now().await;
+    }
+
+    let echo = EchoServer::start().await;
+    let mut stream = within(
+        10,
+        "a connect after the panic",
+        TcpStream::connect(echo.addr),
+    )
+    .await
+    .unwrap();
+    within(10, "a round trip after the panic", async {
+        stream.write_all(b"still here").await?;
+        let mut back = [0; 10];
+        stream.read_exact(&mut back).await?;
+        assert_eq!(&back, b"still here");
+        Ok::<_, io::Error>(())
+    })
+    .await
+    .unwrap();
+    within(
+        10,
+        "a timer after the panic",
+        goro::time::sleep(Duration::from_millis(5)),
+    )
+    .await;
+    assert_eq!(
+        poll_once(&mut read, &waker).map(Result::unwrap),
+        Poll::Ready(4)
+    );
+    assert_eq!(&buf, b"boom");
+    drop(stream);
+    echo.stop().await;
+}
+
+#[goro::test(worker_threads = 1, timeout_ms = 30_000)]
+async fn a_panicking_read_waker_stops_neither_io_nor_timers_on_one_worker() {
+    a_panicking_read_waker_stops_neither_io_nor_timers().await;
+}
+
+#[goro::test(worker_threads = 4, timeout_ms = 30_000)]
+async fn a_panicking_read_waker_stops_neither_io_nor_timers_on_four_workers() {
+    a_panicking_read_waker_stops_neither_io_nor_timers().await;
 }
 
 /// A thread that writes to `addr` as fast as it can until told to stop (or the connection

@@ -1,12 +1,15 @@
 //! UDP on loopback: round trips with `send_to`/`recv_from` and with a connected socket,
 //! a receive that waits and times out, address in use, a refused peer reported as an error
-//! (and not turned into a busy loop), and a socket dropped while a task waits on it.
+//! (and not turned into a busy loop), a socket dropped while a task waits on it, several
+//! tasks receiving on one socket (every one woken), and a panicking waker among them.
 
 #[macro_use]
 mod net_support;
 
 use goro::net::UdpSocket;
-use net_support::{CountPolls, assert_send, assert_send_sync, within};
+use net_support::{
+    CountPolls, HandWaker, assert_send, assert_send_sync, poll_once, wait_polled, within,
+};
 use std::io::ErrorKind;
 use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
@@ -19,6 +22,7 @@ on_1_and_4_workers! {
     address_in_use,
     a_refused_peer_is_an_error_and_no_busy_loop,
     socket_dropped_mid_wait,
+    several_tasks_receive_on_one_socket,
 }
 
 /// A server task answers each datagram to its sender; a client sends 200 and checks every
@@ -172,6 +176,116 @@ async fn socket_dropped_mid_wait() {
         // Closed: the port can be bound again.
         UdpSocket::bind(addr).await.unwrap();
     }
+}
+
+/// A task receiving on `socket`, counted: it returns the datagram it got.
+fn spawn_receiver(
+    socket: Arc<UdpSocket>,
+) -> (
+    goro::JoinHandle<std::io::Result<Vec<u8>>>,
+    Arc<std::sync::atomic::AtomicUsize>,
+) {
+    let (counted, polls) = CountPolls::new(async move {
+        let mut buf = [0; 64];
+        let (n, _) = socket.recv_from(&mut buf).await?;
+        Ok(buf[..n].to_vec())
+    });
+    (goro::spawn(counted), polls)
+}
+
+/// Three tasks wait in `recv_from` on one socket, then three datagrams come: each task
+/// gets one (every waiter is woken, not only the last one to wait).
+async fn several_tasks_receive_on_one_socket() {
+    let socket = Arc::new(UdpSocket::bind("127.0.0.1:0").await.unwrap());
+    let addr = socket.local_addr().unwrap();
+    let (receivers, polled): (Vec<_>, Vec<_>) =
+        (0..3).map(|_| spawn_receiver(socket.clone())).unzip();
+    wait_polled(&polled).await;
+    let sender = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    for message in [&b"one"[..], b"two", b"three"] {
+        sender.send_to(message, addr).await.unwrap();
+    }
+    let mut got = Vec::new();
+    for receiver in receivers {
+        got.push(
+            within(10, "every receiving task", receiver)
+                .await
+                .unwrap()
+                .unwrap(),
+        );
+    }
+    got.sort();
+    assert_eq!(got, [&b"one"[..], b"three", b"two"]);
+}
+
+/// A receive polled by hand with a waker that panics waits between two tasks on the same
+/// socket, and a third task waits on another socket. Datagrams come: the panic is contained
+/// in the reactor, the waiters after the panicking one are still woken, and sockets and
+/// timers go on working.
+async fn a_panicking_waker_among_waiters() {
+    let doomed = Arc::new(UdpSocket::bind("127.0.0.1:0").await.unwrap());
+    let bystander = Arc::new(UdpSocket::bind("127.0.0.1:0").await.unwrap());
+    let (before, before_polled) = spawn_receiver(doomed.clone());
+    wait_polled(&[before_polled]).await;
+    let panics = HandWaker::panicking();
+    let waker = futures::task::waker(panics.clone());
+    let mut buf = [0; 64];
+    let mut receive = Box::pin(doomed.recv_from(&mut buf));
+    assert!(poll_once(&mut receive, &waker).is_pending());
+    let (after, after_polled) = spawn_receiver(doomed.clone());
+    let (other, other_polled) = spawn_receiver(bystander.clone());
+    wait_polled(&[after_polled, other_polled]).await;
+
+    let sender = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    sender
+        .send_to(b"first", doomed.local_addr().unwrap())
+        .await
+        .unwrap();
+    sender
+        .send_to(b"second", doomed.local_addr().unwrap())
+        .await
+        .unwrap();
+    sender
+        .send_to(b"other", bystander.local_addr().unwrap())
+        .await
+        .unwrap();
+    let mut got = vec![
+        within(10, "the waiter before", before)
+            .await
+            .unwrap()
+            .unwrap(),
+        within(10, "the waiter after", after)
+            .await
+            .unwrap()
+            .unwrap(),
+    ];
+    got.sort();
+    assert_eq!(got, [&b"first"[..], b"second"]);
+    assert_eq!(
+        within(10, "the other socket's waiter", other)
+            .await
+            .unwrap()
+            .unwrap(),
+        b"other"
+    );
+    assert_eq!(panics.wakes.load(Relaxed), 1);
+    within(
+        10,
+        "a timer after the panic",
+        goro::time::sleep(Duration::from_millis(5)),
+    )
+    .await;
+    drop(receive);
+}
+
+#[goro::test(worker_threads = 1, timeout_ms = 30_000)]
+async fn a_panicking_waker_among_waiters_on_one_worker() {
+    a_panicking_waker_among_waiters().await;
+}
+
+#[goro::test(worker_threads = 4, timeout_ms = 30_000)]
+async fn a_panicking_waker_among_waiters_on_four_workers() {
+    a_panicking_waker_among_waiters().await;
 }
 
 #[goro::test]

@@ -1,6 +1,6 @@
 //! Unix domain stream sockets: echo through a listener with several clients, a pair, the
 //! errors of a missing or stale path and of a path in use, half close, a larger transfer,
-//! and a socket dropped while a task waits on it.
+//! a socket dropped while a task waits on it, and several tasks accepting on one listener.
 #![cfg(unix)]
 
 #[macro_use]
@@ -8,10 +8,13 @@ mod net_support;
 
 use futures::io::{AsyncReadExt, AsyncWriteExt};
 use goro::net::{UnixListener, UnixStream};
-use net_support::{assert_send, assert_send_sync, pattern, pattern_at, read_full, within};
+use net_support::{
+    CountPolls, assert_send, assert_send_sync, pattern, pattern_at, read_full, wait_polled, within,
+};
 use std::io::{self, ErrorKind};
 use std::net::Shutdown;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::time::Duration;
 
@@ -23,6 +26,7 @@ on_1_and_4_workers! {
     half_close,
     transfer_8_mib,
     socket_dropped_mid_wait,
+    several_tasks_accept_on_one_listener,
 }
 
 /// A socket path of its own for each use, removed on drop.
@@ -214,6 +218,32 @@ async fn socket_dropped_mid_wait() {
         );
         let mut buf = [0; 1];
         assert_eq!(within(10, "the end", b.read(&mut buf)).await.unwrap(), 0);
+    }
+}
+
+/// Three tasks wait in `accept` on one listener, then three clients connect: every task
+/// gets a connection.
+async fn several_tasks_accept_on_one_listener() {
+    let path = SocketPath::new();
+    let listener = Arc::new(UnixListener::bind(&path.0).unwrap());
+    let mut accepters = Vec::new();
+    let mut polled = Vec::new();
+    for _ in 0..3 {
+        let listener = listener.clone();
+        let (counted, polls) = CountPolls::new(async move { listener.accept().await.map(|_| ()) });
+        accepters.push(goro::spawn(counted));
+        polled.push(polls);
+    }
+    wait_polled(&polled).await;
+    let mut clients = Vec::new();
+    for _ in 0..3 {
+        clients.push(UnixStream::connect(&path.0).await.unwrap());
+    }
+    for accepter in accepters {
+        within(10, "every accepting task", accepter)
+            .await
+            .unwrap()
+            .unwrap();
     }
 }
 

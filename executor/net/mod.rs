@@ -53,12 +53,23 @@
 //!
 //! ## Sharing and dropping
 //! All operations take `&self`: one task may read while another writes the same socket.
-//! There is one waiting slot per direction, though: when two tasks wait to read the same
-//! socket (or to write it) at once, only the last one to wait is woken, and the other may
-//! wait for ever. Give each direction of a socket to one task at a time. Dropping a socket
-//! deregisters it and closes it; a task still waiting on it (through a reference or a
-//! half) cannot exist, since the borrow or the `Arc` keeps the socket alive. A socket that
-//! outlives its runtime answers an error to every operation instead of hanging.
+//! - The futures of [`TcpListener::accept`], [`UnixListener::accept`] and
+//!   [`UdpSocket`]'s `send_to`, `recv_from`, `send` and `recv` may be awaited by several
+//!   tasks at once on one socket (share it in an `Arc`): each direction keeps a list of its
+//!   waiters, and readiness wakes every one of them. Each then tries its operation; those
+//!   that find nothing (another task took the connection or the datagram) wait again. A
+//!   future dropped while it waits leaves the list: cancelling costs nothing later.
+//! - A byte stream's `AsyncRead`/`AsyncWrite` (`poll_read`, `poll_write`, also through
+//!   `&TcpStream` and the halves) keep one waiting slot per direction, as tokio's `poll_*`
+//!   methods do: when two tasks poll to read the same stream (or to write it) at once, only
+//!   the last one to poll is woken, and the other may wait for ever. Give each direction
+//!   of a stream to one task at a time; that is what makes a round trip cheap.
+//!
+//! Dropping a socket deregisters it and closes it; a task still waiting on it (through a
+//! reference or a half) cannot exist, since the borrow or the `Arc` keeps the socket alive.
+//! A socket that outlives its runtime answers an error to every operation instead of
+//! hanging: when the runtime shuts down, every task waiting on one of its sockets is woken
+//! with that error.
 //!
 //! ## Addresses
 //! Functions that take [`std::net::ToSocketAddrs`] try each resolved address in turn, as

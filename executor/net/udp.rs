@@ -10,15 +10,14 @@ use crate::net::addr;
 use crate::reactor::{Direction, IoSource};
 use crate::runtime::current_reactor;
 use std::fmt;
-use std::future::poll_fn;
 use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};
 
 /// A UDP socket: Go's `net.ListenUDP`/`net.DialUDP`.
 ///
-/// All operations take `&self`: share the socket (e.g. in an `Arc`) between a task that
-/// receives and a task that sends. Not between several receivers, or several senders, at
-/// once: each direction wakes only the last task that waited on it (see the
+/// All operations take `&self`: share the socket (e.g. in an `Arc`) between tasks that
+/// receive and tasks that send. Several tasks may wait on one direction at once: a datagram
+/// (or room to send) wakes them all, and those that find nothing wait again (see the
 /// [module docs](crate::net#sharing-and-dropping)).
 ///
 /// ```
@@ -115,6 +114,9 @@ impl UdpSocket {
     /// Sends `buf` as one datagram to `target` (the first address it resolves to); returns
     /// the number of bytes sent.
     ///
+    /// When the send buffer is full it waits for room. Several tasks may wait to send on one
+    /// socket at once: room wakes them all, and those that find none wait again.
+    ///
     /// ```
     /// use goro::net::UdpSocket;
     ///
@@ -129,14 +131,16 @@ impl UdpSocket {
     /// ```
     pub async fn send_to(&self, buf: &[u8], target: impl ToSocketAddrs) -> io::Result<usize> {
         let target = addr::resolve_first(target)?;
-        poll_fn(|cx| {
-            self.io
-                .poll_io(cx, Direction::Write, |socket| socket.send_to(buf, target))
-        })
-        .await
+        self.io
+            .shared_io(Direction::Write, |socket| socket.send_to(buf, target))
+            .await
     }
 
     /// Waits for a datagram; puts it in `buf` and returns its length and its sender.
+    ///
+    /// Several tasks may wait to receive on one socket at once (shared in an `Arc`): a
+    /// datagram wakes them all, one takes it, the others wait again. Dropping the future
+    /// while it waits cancels the wait and leaves nothing behind.
     ///
     /// ```
     /// use goro::net::UdpSocket;
@@ -155,14 +159,14 @@ impl UdpSocket {
     /// # }
     /// ```
     pub async fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        poll_fn(|cx| {
-            self.io
-                .poll_io(cx, Direction::Read, |socket| socket.recv_from(buf))
-        })
-        .await
+        self.io
+            .shared_io(Direction::Read, |socket| socket.recv_from(buf))
+            .await
     }
 
     /// Sends `buf` as one datagram to the peer set by [`connect`](Self::connect).
+    ///
+    /// Several tasks may wait to send at once, as with [`send_to`](Self::send_to).
     ///
     /// ```
     /// use goro::net::UdpSocket;
@@ -181,15 +185,15 @@ impl UdpSocket {
     /// # }
     /// ```
     pub async fn send(&self, buf: &[u8]) -> io::Result<usize> {
-        poll_fn(|cx| {
-            self.io
-                .poll_io(cx, Direction::Write, |socket| socket.send(buf))
-        })
-        .await
+        self.io
+            .shared_io(Direction::Write, |socket| socket.send(buf))
+            .await
     }
 
     /// Waits for a datagram (from the peer, once [`connect`](Self::connect)ed) and puts it
     /// in `buf`; returns its length.
+    ///
+    /// Several tasks may wait to receive at once, as with [`recv_from`](Self::recv_from).
     ///
     /// ```
     /// use goro::net::UdpSocket;
@@ -208,11 +212,9 @@ impl UdpSocket {
     /// # }
     /// ```
     pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
-        poll_fn(|cx| {
-            self.io
-                .poll_io(cx, Direction::Read, |socket| socket.recv(buf))
-        })
-        .await
+        self.io
+            .shared_io(Direction::Read, |socket| socket.recv(buf))
+            .await
     }
 
     /// The address the socket is bound to.

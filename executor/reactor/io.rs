@@ -1,16 +1,69 @@
-//! I/O readiness: the table of registered sources and what a socket waits on.
+//! I/O readiness: the table of registered sources and how tasks wait on a socket.
 //!
-//! Each registered source has a `ScheduledIo`: a readiness word and one waker per direction.
-//! mio reports readiness edge-triggered: an event says "became readable", once. The word
-//! remembers it until the socket's owner meets `WouldBlock` and clears it.
+//! Each registered source has a `ScheduledIo`: a readiness word, one waker slot per direction
+//! and one waiter list per direction. mio reports readiness edge-triggered: an event says
+//! "became readable", once. The word remembers it until an operation meets `WouldBlock` and
+//! clears it.
 //!
 //! ## The readiness word
 //! Low bits are readiness flags (`READABLE`, `WRITABLE`, `READ_CLOSED`, `WRITE_CLOSED`,
-//! `ERROR`) plus `SHUTDOWN` (the runtime is gone); the bits from `TICK_SHIFT` up count the
-//! events delivered. `poll_ready` returns the tick it saw, and `clear_readiness` clears only
-//! if no event came since: an edge that arrives between the `WouldBlock` and the clear is not
-//! lost. Closed flags are never cleared: a closed half stays closed. `ERROR` is cleared with
-//! the rest: the operation that met `WouldBlock` has already consumed the socket's error.
+//! `ERROR`) plus `SHUTDOWN` (the runtime is gone) and `READ_WAITERS`/`WRITE_WAITERS` (that
+//! direction's waiter list is not empty); the bits from `TICK_SHIFT` up count the events
+//! delivered. A wait returns the tick it saw, and `clear_readiness` clears only if no event
+//! came since: an edge that arrives between the `WouldBlock` and the clear is not lost.
+//! Closed flags are never cleared: a closed half stays closed. `ERROR` is cleared with the
+//! rest: the operation that met `WouldBlock` has already consumed the socket's error.
+//!
+//! ## Two ways to wait
+//! - **The slot** (`IoSource::poll_ready`): one `AtomicWaker` per direction, for the
+//!   poll-style `AsyncRead`/`AsyncWrite` of byte streams, where one task reads and one task
+//!   writes (a stream's halves, a connect). Registering replaces the waker before it: as
+//!   tokio documents for its `poll_*` methods, only the last task to poll is woken. It costs
+//!   no lock, which keeps a stream's round trip cheap.
+//! - **The waiter lists** (`Waiter`, used by `IoSource::shared_io`): for the `&self` futures
+//!   that several tasks may await at once on one socket (`accept`, `recv_from`, `send_to`,
+//!   `recv`, `send`). Every waiter of a direction is woken by its readiness.
+//!
+//! An event wakes the direction's slot and every waiter in its list; shutdown wakes both
+//! directions, and every wait answers the shutdown error from then on.
+//!
+//! ## The waiter lists (`waiters.rs`)
+//! Guarded by the `ScheduledIo`'s mutex, which only these take, and never across a wake:
+//! - a `Waiter` (one task's wait) to enter its list, to change its waker, or to leave;
+//! - `set` (an event, or shutdown) to drain the lists the event concerns.
+//!
+//! The bit `READ_WAITERS` (`WRITE_WAITERS`) is set and cleared only under the lock, so that
+//! outside the lock it says exactly whether the list has an entry. `set` changes the word
+//! with one read-modify-write that also tells it the bits: it locks only if the list it
+//! concerns has waiters, so a socket nobody shares pays nothing for the lists.
+//!
+//! A wait (`Waiter::poll_ready`):
+//! 1. reads the word: ready in its direction (or shut down), it leaves the list and answers;
+//! 2. locks the lists; if its entry is still there (not woken yet), it refreshes the waker
+//!    and answers `Pending`: the event that will wake it has not drained the list yet;
+//! 3. otherwise it adds an entry, then sets the direction's bit with `fetch_or`, which
+//!    returns the word: ready there (an event came since step 1), it removes its entry
+//!    again and answers; else `Pending`.
+//!
+//! No wake-up is lost: `set`'s read-modify-write and step 3's `fetch_or` act on one word, so
+//! one comes first. If `set` is first, the `fetch_or` returns its flags and the waiter does
+//! not wait; if the `fetch_or` is first, `set` sees the bit and drains the list, which now
+//! holds the entry (it was added under the lock before the bit was set, and `set` drains
+//! under the lock). A woken waiter is out of the list; if its operation then meets
+//! `WouldBlock`, it clears the readiness (only if no event came since, by the tick) and
+//! waits again from step 1: an edge that came in between is either still in the word or
+//! finds it listed.
+//!
+//! A waiter leaves its list when it answers and when its future is dropped (a cancelled
+//! `accept`): no entry and no waker outlives the wait. Leaving locks only if the
+//! direction's bit is set: a clear bit, read after the waiter set it, says its entry was
+//! already taken. Wakers are woken, and dropped, outside the lock.
+//!
+//! ## A panicking waker
+//! A waker is foreign code (another executor's, a test's). Every wake here is contained
+//! (`wake_contained`): a panic there is reported by the panic hook and goes no further, so
+//! the other wakers of the event, the rest of the batch, the reactor and the worker turning
+//! it go on.
 //!
 //! ## The table
 //! A slab of `Arc<ScheduledIo>` behind a mutex; a source's mio token is its slab index with
@@ -23,16 +76,35 @@ use crate::coop;
 use crate::loom::{Arc, AtomicUsize, Mutex, lock};
 use futures::task::AtomicWaker;
 use std::fmt;
+use std::future::poll_fn;
 use std::io;
-use std::sync::atomic::Ordering::{AcqRel, Acquire};
-use std::task::{Context, Poll, ready};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed};
+use std::task::{Context, Poll, Waker, ready};
+use waiters::{Key, Waiters};
 
+#[cfg(all(test, loom))]
+mod loom_model;
+#[cfg(all(test, not(loom)))]
+mod tests;
+mod waiters;
+
+/// The source can be read (or accepted from, received from).
 const READABLE: usize = 1 << 0;
+/// The source can be written (or sent on; a connect finished).
 const WRITABLE: usize = 1 << 1;
+/// The peer closed its write side: reads answer the end of the stream. Never cleared.
 const READ_CLOSED: usize = 1 << 2;
+/// The write side is closed: writes answer an error. Never cleared.
 const WRITE_CLOSED: usize = 1 << 3;
+/// The socket has a pending error, which the next operation answers.
 const ERROR: usize = 1 << 4;
+/// The runtime shut down: every wait answers the shutdown error. Never cleared.
 const SHUTDOWN: usize = 1 << 5;
+/// The read direction's waiter list is not empty. Set and cleared under the lists' lock.
+const READ_WAITERS: usize = 1 << 6;
+/// The write direction's waiter list is not empty. Set and cleared under the lists' lock.
+const WRITE_WAITERS: usize = 1 << 7;
 const TICK_SHIFT: usize = 8;
 const FLAGS: usize = (1 << TICK_SHIFT) - 1;
 
@@ -46,64 +118,136 @@ pub(crate) enum Direction {
 }
 
 impl Direction {
+    /// The flags that make a wait in this direction answer.
     fn mask(self) -> usize {
         match self {
             Direction::Read => READABLE | READ_CLOSED | ERROR,
             Direction::Write => WRITABLE | WRITE_CLOSED | ERROR,
         }
     }
+
+    /// The bit that says this direction's waiter list is not empty.
+    fn waiters_bit(self) -> usize {
+        match self {
+            Direction::Read => READ_WAITERS,
+            Direction::Write => WRITE_WAITERS,
+        }
+    }
+
+    /// True if an event with `flags` wakes this direction's waiters.
+    fn woken_by(self, flags: usize) -> bool {
+        flags & (self.mask() | SHUTDOWN) != 0
+    }
 }
 
-/// The readiness of one registered source.
-#[derive(Debug, Default)]
+const DIRECTIONS: [Direction; 2] = [Direction::Read, Direction::Write];
+
+/// The readiness of one registered source, and who waits on it.
+#[derive(Debug)]
 struct ScheduledIo {
     readiness: AtomicUsize,
     reader: AtomicWaker,
     writer: AtomicWaker,
+    waiters: Mutex<Waiters>,
 }
 
-/// Readiness as `poll_ready` saw it.
+/// Readiness as a wait saw it.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct ReadyEvent {
     tick: usize,
     ready: usize,
 }
 
+/// What a wait in `direction` answers, given the readiness word `word`: `None` to wait on.
+fn ready_in(word: usize, direction: Direction) -> Option<io::Result<ReadyEvent>> {
+    if word & SHUTDOWN != 0 {
+        return Some(Err(shutdown_error()));
+    }
+    let ready = word & direction.mask();
+    (ready != 0).then_some(Ok(ReadyEvent {
+        tick: word >> TICK_SHIFT,
+        ready,
+    }))
+}
+
+/// Calls `wake`, containing a panic of the waker it calls (see the module doc): the panic
+/// hook has reported it, and its payload is dropped here.
+fn wake_contained(wake: impl FnOnce()) {
+    let _ = catch_unwind(AssertUnwindSafe(wake));
+}
+
 impl ScheduledIo {
-    /// Records an event and wakes the directions it concerns. `AcqRel`: `Release` publishes
-    /// the flags to the woken task's `Acquire` load in `poll_ready`.
-    fn set(&self, flags: usize) {
-        let _ = self.readiness.fetch_update(AcqRel, Acquire, |word| {
-            let tick = (word >> TICK_SHIFT).wrapping_add(1);
-            Some((tick << TICK_SHIFT) | (word & FLAGS) | flags)
-        });
-        if flags & Direction::Read.mask() != 0 || flags & SHUTDOWN != 0 {
-            self.reader.wake();
-        }
-        if flags & Direction::Write.mask() != 0 || flags & SHUTDOWN != 0 {
-            self.writer.wake();
+    fn new() -> ScheduledIo {
+        ScheduledIo {
+            readiness: AtomicUsize::new(0),
+            reader: AtomicWaker::new(),
+            writer: AtomicWaker::new(),
+            waiters: Mutex::new(Waiters::default()),
         }
     }
 
-    fn waker(&self, direction: Direction) -> &AtomicWaker {
+    /// Records an event and wakes the slots and the waiters of the directions it concerns.
+    /// `AcqRel`: `Release` publishes the flags to the woken task's `Acquire` load of the
+    /// word; the value it returns tells which lists have waiters (a read-modify-write reads
+    /// the latest word whatever its ordering; see the module doc).
+    fn set(&self, flags: usize) {
+        let update = self.readiness.fetch_update(AcqRel, Acquire, |word| {
+            let tick = (word >> TICK_SHIFT).wrapping_add(1);
+            Some((tick << TICK_SHIFT) | (word & FLAGS) | flags)
+        });
+        let (Ok(word) | Err(word)) = update;
+        for direction in DIRECTIONS {
+            if direction.woken_by(flags) {
+                wake_contained(|| self.slot(direction).wake());
+            }
+        }
+        if DIRECTIONS
+            .iter()
+            .any(|direction| direction.woken_by(flags) && word & direction.waiters_bit() != 0)
+        {
+            self.wake_waiters(flags);
+        }
+    }
+
+    /// Drains the waiter lists that an event with `flags` concerns and wakes them all.
+    fn wake_waiters(&self, flags: usize) {
+        let mut wakers = Vec::new();
+        {
+            let mut waiters = lock(&self.waiters);
+            for direction in DIRECTIONS {
+                if direction.woken_by(flags) {
+                    waiters.drain(direction, &mut wakers);
+                    self.clear_waiters_bit(direction);
+                }
+            }
+        }
+        for waker in wakers {
+            wake_contained(|| waker.wake());
+        }
+    }
+
+    /// Clears `direction`'s waiters bit; called under the lists' lock once the list is
+    /// empty. `Relaxed`: the bit is read only for its place in the word's modification
+    /// order (by `set`'s read-modify-write and a leaving waiter's load of its own entry's
+    /// fate); the list itself is guarded by the lock.
+    fn clear_waiters_bit(&self, direction: Direction) {
+        self.readiness.fetch_and(!direction.waiters_bit(), Relaxed);
+    }
+
+    fn slot(&self, direction: Direction) -> &AtomicWaker {
         match direction {
             Direction::Read => &self.reader,
             Direction::Write => &self.writer,
         }
     }
 
+    /// The readiness in `direction` now, or `None`. `Acquire`: pairs with the `Release` of
+    /// `set`.
     fn ready_now(&self, direction: Direction) -> Option<io::Result<ReadyEvent>> {
-        let word = self.readiness.load(Acquire);
-        if word & SHUTDOWN != 0 {
-            return Some(Err(shutdown_error()));
-        }
-        let ready = word & direction.mask();
-        (ready != 0).then_some(Ok(ReadyEvent {
-            tick: word >> TICK_SHIFT,
-            ready,
-        }))
+        ready_in(self.readiness.load(Acquire), direction)
     }
 
+    /// Waits in `direction`'s slot (one task per direction: see the module doc).
     fn poll_ready(
         &self,
         cx: &mut Context<'_>,
@@ -114,7 +258,7 @@ impl ScheduledIo {
             unit.made_progress();
             return Poll::Ready(event);
         }
-        self.waker(direction).register(cx.waker());
+        self.slot(direction).register(cx.waker());
         // Again after registering: an event between the first check and the registration
         // woke nobody.
         if let Some(event) = self.ready_now(direction) {
@@ -132,6 +276,111 @@ impl ScheduledIo {
         let _ = self.readiness.fetch_update(AcqRel, Acquire, |word| {
             (word >> TICK_SHIFT == event.tick).then_some(word & !clear)
         });
+    }
+}
+
+/// One task's wait in a direction's waiter list: how an operation that several tasks may
+/// share waits for readiness (steps in the module doc). Dropping it leaves the list.
+#[derive(Debug)]
+pub(crate) struct Waiter<'a> {
+    io: &'a ScheduledIo,
+    direction: Direction,
+    /// The entry this waiter made, while it may still be in the list.
+    key: Option<Key>,
+}
+
+impl<'a> Waiter<'a> {
+    fn new(io: &'a ScheduledIo, direction: Direction) -> Waiter<'a> {
+        Waiter {
+            io,
+            direction,
+            key: None,
+        }
+    }
+
+    /// Waits until the source is ready in this waiter's direction; every task waiting so
+    /// is woken by the readiness.
+    pub(crate) fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<ReadyEvent>> {
+        let unit = ready!(coop::poll_proceed(cx));
+        // `Acquire`: pairs with the `Release` of `set`.
+        let word = self.io.readiness.load(Acquire);
+        let event = match ready_in(word, self.direction) {
+            Some(event) => {
+                self.leave(word);
+                event
+            }
+            None => match self.enlist(cx.waker()) {
+                Some(event) => event,
+                None => return Poll::Pending,
+            },
+        };
+        unit.made_progress();
+        Poll::Ready(event)
+    }
+
+    /// Steps 2 and 3: keeps or puts this waiter in its list with `waker`; the readiness if
+    /// some came meanwhile (then the waiter is not in the list).
+    fn enlist(&mut self, waker: &Waker) -> Option<io::Result<ReadyEvent>> {
+        let mut waiters = lock(&self.io.waiters);
+        if let Some(stored) = self
+            .key
+            .and_then(|key| waiters.waker_mut(self.direction, key))
+        {
+            let replaced =
+                (!stored.will_wake(waker)).then(|| std::mem::replace(stored, waker.clone()));
+            drop(waiters);
+            drop(replaced);
+            return None;
+        }
+        let key = waiters.insert(self.direction, waker.clone());
+        // `Acquire`: reads the flags as `ready_now` does (partner: the `Release` of `set`).
+        // What rules out a lost wake-up is that this and `set` modify one word.
+        let word = self
+            .io
+            .readiness
+            .fetch_or(self.direction.waiters_bit(), Acquire);
+        let Some(event) = ready_in(word, self.direction) else {
+            self.key = Some(key);
+            return None;
+        };
+        self.key = None;
+        let ours = waiters.remove(self.direction, key);
+        if waiters.is_empty(self.direction) {
+            self.io.clear_waiters_bit(self.direction);
+        }
+        drop(waiters);
+        drop(ours);
+        Some(event)
+    }
+
+    /// Takes this waiter's entry out of its list, if it may still be there. `word` is the
+    /// readiness word read after the entry was made: with the direction's bit clear, the
+    /// list has been empty since, so the entry is gone and the lock is not needed.
+    fn leave(&mut self, word: usize) {
+        let Some(key) = self.key.take() else {
+            return;
+        };
+        if word & self.direction.waiters_bit() == 0 {
+            return;
+        }
+        let mut waiters = lock(&self.io.waiters);
+        let ours = waiters.remove(self.direction, key);
+        if ours.is_some() && waiters.is_empty(self.direction) {
+            self.io.clear_waiters_bit(self.direction);
+        }
+        drop(waiters);
+        drop(ours);
+    }
+}
+
+impl Drop for Waiter<'_> {
+    fn drop(&mut self) {
+        if self.key.is_some() {
+            // `Relaxed`: `leave` reads only the bit's place in this word's modification
+            // order, after this thread's own `fetch_or` that set it.
+            let word = self.io.readiness.load(Relaxed);
+            self.leave(word);
+        }
     }
 }
 
@@ -168,7 +417,7 @@ impl Registrations {
         if slab.shutdown {
             return Err(shutdown_error());
         }
-        let io = Arc::new(ScheduledIo::default());
+        let io = Arc::new(ScheduledIo::new());
         let index = match slab.free.pop() {
             Some(index) => index,
             None => {
@@ -254,8 +503,9 @@ impl Registrations {
 
 /// A mio source registered with a reactor: what goro's sockets are built on.
 ///
-/// All methods take `&self`, so a reader and a writer can wait on one source at once (one
-/// task per direction: each direction keeps one waker).
+/// All methods take `&self`. [`poll_ready`](Self::poll_ready) waits in the direction's slot
+/// (one task per direction, for poll-style streams); [`shared_io`](Self::shared_io) waits in
+/// the direction's waiter list (any number of tasks at once). See the module doc.
 pub(crate) struct IoSource<E: mio::event::Source> {
     io: Option<E>,
     scheduled: Arc<ScheduledIo>,
@@ -287,7 +537,8 @@ impl<E: mio::event::Source> IoSource<E> {
             .expect("an IoSource is used after deregistration")
     }
 
-    /// Waits until the source is ready in `direction`.
+    /// Waits until the source is ready in `direction`, in the direction's slot: only the
+    /// last task to call it for a direction is woken.
     pub(crate) fn poll_ready(
         &self,
         cx: &mut Context<'_>,
@@ -302,22 +553,26 @@ impl<E: mio::event::Source> IoSource<E> {
     }
 
     /// Runs `op` when the source is ready in `direction`, until it does not answer
-    /// `WouldBlock`; then its answer is the result.
-    pub(crate) fn poll_io<R>(
+    /// `WouldBlock`; then its answer is the result. Any number of tasks may wait in this on
+    /// one source at once: readiness wakes every one of them (the waiter list).
+    pub(crate) async fn shared_io<R>(
         &self,
-        cx: &mut Context<'_>,
         direction: Direction,
         mut op: impl FnMut(&E) -> io::Result<R>,
-    ) -> Poll<io::Result<R>> {
-        loop {
-            let event = ready!(self.poll_ready(cx, direction))?;
-            match op(self.get_ref()) {
-                Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
-                    self.clear_readiness(event);
+    ) -> io::Result<R> {
+        let mut waiter = Waiter::new(&self.scheduled, direction);
+        poll_fn(|cx| {
+            loop {
+                let event = ready!(waiter.poll_ready(cx))?;
+                match op(self.get_ref()) {
+                    Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
+                        self.clear_readiness(event);
+                    }
+                    result => return Poll::Ready(result),
                 }
-                result => return Poll::Ready(result),
             }
-        }
+        })
+        .await
     }
 
     /// Deregisters and returns the source.

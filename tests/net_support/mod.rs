@@ -1,5 +1,6 @@
 //! Helpers shared by the `net_*` test suites: bounded waits, an echo server that shuts down
-//! cleanly (so `#[goro::test]` sees no leaked task), a fast byte pattern, and a poll counter.
+//! cleanly (so `#[goro::test]` sees no leaked task), a fast byte pattern, a poll counter, and
+//! hand-made wakers (one that counts, one that panics) for polling a socket future by hand.
 
 #![allow(dead_code)] // each suite uses a different subset
 
@@ -13,7 +14,7 @@ use std::net::SocketAddr;
 use std::pin::{Pin, pin};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 /// Runs a suite of `async fn`s (defined next to the call) as `#[goro::test]`s on 1 and on 4
@@ -151,6 +152,55 @@ impl<F: Future> Future for CountPolls<F> {
         self.polls.fetch_add(1, Relaxed);
         self.future.as_mut().poll(cx)
     }
+}
+
+/// Waits until each counter says its future was polled at least once (a task that waits
+/// on a socket is then registered with it).
+pub async fn wait_polled(counters: &[Arc<AtomicUsize>]) {
+    within(10, "the waiting tasks' first polls", async {
+        while counters.iter().any(|polls| polls.load(Relaxed) == 0) {
+            goro::time::sleep(Duration::from_millis(1)).await;
+        }
+    })
+    .await;
+    // The counter goes up as the poll starts: give the poll time to register.
+    goro::time::sleep(Duration::from_millis(20)).await;
+}
+
+/// A hand-made waker that counts its wakes and, if made `panicking`, then panics (a foreign
+/// executor's buggy waker). `Arc::strong_count` tells how many of its clones are alive.
+#[derive(Debug, Default)]
+pub struct HandWaker {
+    pub wakes: AtomicUsize,
+    panics: bool,
+}
+
+impl HandWaker {
+    pub fn counting() -> Arc<HandWaker> {
+        Arc::default()
+    }
+
+    pub fn panicking() -> Arc<HandWaker> {
+        Arc::new(HandWaker {
+            wakes: AtomicUsize::new(0),
+            panics: true,
+        })
+    }
+}
+
+impl futures::task::ArcWake for HandWaker {
+    fn wake_by_ref(arc_self: &Arc<Self>) {
+        arc_self.wakes.fetch_add(1, Relaxed);
+        assert!(
+            !arc_self.panics,
+            "HandWaker: this waker panics on purpose (a test of the reactor)"
+        );
+    }
+}
+
+/// Polls `future` once with `waker`.
+pub fn poll_once<F: Future + Unpin>(future: &mut F, waker: &Waker) -> Poll<F::Output> {
+    Pin::new(future).poll(&mut Context::from_waker(waker))
 }
 
 /// Reads until `buf` is full or the stream ends; the count read.

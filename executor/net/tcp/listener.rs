@@ -5,7 +5,6 @@ use crate::net::addr;
 use crate::reactor::{self, Direction, IoSource};
 use crate::runtime::current_reactor;
 use std::fmt;
-use std::future::poll_fn;
 use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};
 
@@ -61,6 +60,10 @@ impl TcpListener {
 
     /// Waits for the next connection; returns it with the address of its peer.
     ///
+    /// Several tasks may wait in `accept` on one listener at once (shared in an `Arc`): a
+    /// new connection wakes them all, one takes it, the others wait again. Dropping the
+    /// future while it waits cancels the wait and leaves nothing behind.
+    ///
     /// Errors are the OS's: `EMFILE` ("too many open files") and the like are worth a
     /// pause and a retry, not an exit (see `examples/echo.rs`).
     ///
@@ -84,12 +87,38 @@ impl TcpListener {
     /// })
     /// # }
     /// ```
+    ///
+    /// Three tasks accepting on one listener:
+    ///
+    /// ```
+    /// use goro::net::{TcpListener, TcpStream};
+    /// use std::sync::Arc;
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// goro::run(async {
+    ///     let listener = Arc::new(TcpListener::bind("127.0.0.1:0").await?);
+    ///     let mut accepters = goro::JoinSet::new();
+    ///     for _ in 0..3 {
+    ///         let listener = listener.clone();
+    ///         accepters.spawn(async move { listener.accept().await.map(|(_, peer)| peer) });
+    ///     }
+    ///     let mut clients = Vec::new();
+    ///     for _ in 0..3 {
+    ///         clients.push(TcpStream::connect(listener.local_addr()?).await?);
+    ///     }
+    ///     for accepted in accepters.join_all().await {
+    ///         let peer = accepted?;
+    ///         assert!(clients.iter().any(|client| client.local_addr().unwrap() == peer));
+    ///     }
+    ///     Ok(())
+    /// })
+    /// # }
+    /// ```
     pub async fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
-        let (stream, peer) = poll_fn(|cx| {
-            self.io
-                .poll_io(cx, Direction::Read, |listener| listener.accept())
-        })
-        .await?;
+        let (stream, peer) = self
+            .io
+            .shared_io(Direction::Read, |listener| listener.accept())
+            .await?;
         Ok((TcpStream::from_mio(stream, self.reactor.clone())?, peer))
     }
 

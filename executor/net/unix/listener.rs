@@ -4,7 +4,6 @@ use super::UnixStream;
 use crate::reactor::{self, Direction, IoSource};
 use crate::runtime::current_reactor;
 use std::fmt;
-use std::future::poll_fn;
 use std::io;
 use std::os::unix::net::SocketAddr;
 use std::path::Path;
@@ -88,6 +87,10 @@ impl UnixListener {
     /// Waits for the next connection; returns it with its peer's address (usually unnamed:
     /// clients rarely bind).
     ///
+    /// Several tasks may wait in `accept` on one listener at once (shared in an `Arc`): a
+    /// new connection wakes them all, one takes it, the others wait again. Dropping the
+    /// future while it waits cancels the wait and leaves nothing behind.
+    ///
     /// ```
     /// use futures::io::{AsyncReadExt, AsyncWriteExt};
     /// use goro::net::{UnixListener, UnixStream};
@@ -113,11 +116,10 @@ impl UnixListener {
     /// # }
     /// ```
     pub async fn accept(&self) -> io::Result<(UnixStream, SocketAddr)> {
-        let (stream, peer) = poll_fn(|cx| {
-            self.io
-                .poll_io(cx, Direction::Read, |listener| listener.accept())
-        })
-        .await?;
+        let (stream, peer) = self
+            .io
+            .shared_io(Direction::Read, |listener| listener.accept())
+            .await?;
         Ok((UnixStream::from_mio(stream, self.reactor.clone())?, peer))
     }
 
