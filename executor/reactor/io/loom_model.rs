@@ -57,7 +57,7 @@ impl Socket {
 }
 
 #[test]
-fn loom_model_a_receive_racing_a_datagram_gets_it() {
+fn a_receive_racing_a_datagram_gets_it() {
     loom::model(|| {
         let socket = Socket::new();
         let sender = {
@@ -71,7 +71,7 @@ fn loom_model_a_receive_racing_a_datagram_gets_it() {
 }
 
 #[test]
-fn loom_model_two_receivers_and_two_datagrams() {
+fn two_receivers_and_two_datagrams() {
     loom::model(|| {
         let socket = Socket::new();
         let receivers: Vec<_> = (0..2)
@@ -97,7 +97,7 @@ fn cancelled_wait(io: &ScheduledIo) {
 }
 
 #[test]
-fn loom_model_a_waiter_dropped_while_an_event_comes() {
+fn a_waiter_dropped_while_an_event_comes() {
     loom::model(|| {
         let socket = Socket::new();
         let canceller = {
@@ -114,7 +114,7 @@ fn loom_model_a_waiter_dropped_while_an_event_comes() {
 /// the word must keep the waiter bits): nothing drains the read list, so an entry left
 /// behind would stay.
 #[test]
-fn loom_model_two_waiters_dropped_beside_a_write_event() {
+fn two_waiters_dropped_beside_a_write_event() {
     loom::model(|| {
         let socket = Socket::new();
         let canceller = {
