@@ -193,3 +193,19 @@ fn shutdown_wakes_every_waiter_with_the_error() {
     assert_eq!(listed(&io, Direction::Read), (0, false));
     assert_eq!(listed(&io, Direction::Write), (0, false));
 }
+
+#[test]
+fn accepts_cancelled_by_a_timeout_leave_the_list_empty() {
+    let runtime = crate::Builder::new().worker_threads(1).build().unwrap();
+    runtime.block_on(async {
+        let reactor = crate::runtime::current_reactor().unwrap();
+        let bound = mio::net::TcpListener::bind("127.0.0.1:0".parse().unwrap()).unwrap();
+        let listener = IoSource::new(bound, reactor).unwrap();
+        for _ in 0..10_000 {
+            let accept = listener.shared_io(Direction::Read, |listener| listener.accept());
+            let waited = crate::time::timeout(std::time::Duration::ZERO, accept).await;
+            assert!(waited.is_err(), "nobody connects");
+        }
+        assert_eq!(listed(&listener.scheduled, Direction::Read), (0, false));
+    });
+}
