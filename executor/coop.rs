@@ -8,6 +8,10 @@
 //!
 //! Outside a task (in `block_on`, on a foreign thread) there is no budget: `poll_proceed`
 //! always proceeds. An operation that ends up `Pending` gives its unit back.
+//!
+//! The budget is read with `try_with`: in a thread-local destructor at thread exit the slot
+//! may be gone (where the platform destroys slots without destructors too), and there is
+//! then no budget.
 
 use std::cell::Cell;
 use std::task::{Context, Poll};
@@ -26,10 +30,14 @@ pub(crate) fn with_budget<R>(f: impl FnOnce() -> R) -> R {
     struct Restore(Option<u8>);
     impl Drop for Restore {
         fn drop(&mut self) {
-            REMAINING.with(|r| r.set(self.0));
+            let _ = REMAINING.try_with(|r| r.set(self.0));
         }
     }
-    let _restore = Restore(REMAINING.with(|r| r.replace(Some(BUDGET))));
+    let _restore = Restore(
+        REMAINING
+            .try_with(|r| r.replace(Some(BUDGET)))
+            .unwrap_or(None),
+    );
     f()
 }
 
@@ -50,7 +58,7 @@ impl Unit {
 impl Drop for Unit {
     fn drop(&mut self) {
         if self.taken {
-            REMAINING.with(|r| r.set(r.get().map(|n| n + 1)));
+            let _ = REMAINING.try_with(|r| r.set(r.get().map(|n| n + 1)));
         }
     }
 }
@@ -58,15 +66,17 @@ impl Drop for Unit {
 /// Takes one unit of budget, or answers `Pending` (after asking to be polled again) when the
 /// task has spent its budget.
 pub(crate) fn poll_proceed(cx: &mut Context<'_>) -> Poll<Unit> {
-    REMAINING.with(|r| match r.get() {
-        None => Poll::Ready(Unit { taken: false }),
-        Some(0) => {
-            cx.waker().wake_by_ref();
-            Poll::Pending
-        }
-        Some(n) => {
-            r.set(Some(n - 1));
-            Poll::Ready(Unit { taken: true })
-        }
-    })
+    REMAINING
+        .try_with(|r| match r.get() {
+            None => Poll::Ready(Unit { taken: false }),
+            Some(0) => {
+                cx.waker().wake_by_ref();
+                Poll::Pending
+            }
+            Some(n) => {
+                r.set(Some(n - 1));
+                Poll::Ready(Unit { taken: true })
+            }
+        })
+        .unwrap_or_else(|_| Poll::Ready(Unit { taken: false }))
 }

@@ -451,3 +451,78 @@ fn tasks_and_wakes_across_two_runtimes() {
         assert_eq!(total.unwrap(), (0..200).sum::<u64>());
     });
 }
+
+thread_local! {
+    static RUNTIME_UNTIL_EXIT: std::cell::RefCell<Option<goro::Runtime>> =
+        const { std::cell::RefCell::new(None) };
+    static ASK_ON_EXIT: std::cell::RefCell<Option<AskOnExit>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Sends, from its destructor, whether `Handle::try_current` saw a runtime.
+struct AskOnExit(std::sync::mpsc::Sender<bool>);
+
+impl Drop for AskOnExit {
+    fn drop(&mut self) {
+        let _ = self.0.send(goro::Handle::try_current().is_some());
+    }
+}
+
+#[test]
+#[ignore = "run by thread_local_destructors_and_the_runtime in a child process"]
+fn child_thread_local_destructors() {
+    if !is_child() {
+        return;
+    }
+    let ask = std::env::var("GORO_TESTS_EXPECT").unwrap() == "try_current";
+    let name = unique_thread_name('t');
+    let counter = DropCounter::new();
+    let (answer_tx, answer_rx) = std::sync::mpsc::channel();
+    let (c, n) = (counter.clone(), name.clone());
+    std::thread::spawn(move || {
+        // Touched first, so destroyed last: thread-locals are destroyed in the reverse order
+        // of their first use, so goro's own are gone by the time these destructors run.
+        RUNTIME_UNTIL_EXIT.with(|_| {});
+        if ask {
+            ASK_ON_EXIT.with(|slot| *slot.borrow_mut() = Some(AskOnExit(answer_tx)));
+        }
+        let runtime = goro::Builder::new()
+            .worker_threads(2)
+            .thread_name(n)
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            drop(goro::spawn(pending_with::<()>(c.guard())));
+            goro::spawn(async {}).await.unwrap();
+        });
+        RUNTIME_UNTIL_EXIT.with(|kept| *kept.borrow_mut() = Some(runtime));
+    })
+    .join()
+    .expect("the thread exits cleanly");
+    if ask {
+        let answer = answer_rx.recv().unwrap();
+        assert!(
+            !answer,
+            "try_current in a thread-local destructor found a runtime"
+        );
+    }
+    assert_eq!(counter.dropped(), 1, "the runtime's task was not dropped");
+    let left = threads_left(&name);
+    assert!(left.is_empty(), "threads left: {left:?}");
+}
+
+#[test]
+fn thread_local_destructors_and_the_runtime() {
+    // A thread-local destructor that panics aborts the process: hence the child. Mode
+    // `runtime`: a runtime dropped at thread exit; `try_current`: also a destructor that
+    // asks for the current runtime, before the runtime's.
+    let name = "child_thread_local_destructors";
+    for mode in ["runtime", "try_current"] {
+        let output = run_child(
+            name,
+            &[("GORO_TESTS_EXPECT", mode)],
+            Duration::from_secs(60),
+        );
+        assert_child_passed(&format!("{name} ({mode})"), &output);
+    }
+}

@@ -112,7 +112,10 @@ impl BlockingPool {
         for task in queued {
             task.shutdown();
         }
-        let own = usize::from(POOL.with(|pool| pool.get()) == inner.address());
+        // `try_with`: a runtime may be dropped by a thread-local destructor at thread exit,
+        // when this slot may be gone; that thread is then none of the pool's.
+        let on_own_thread = POOL.try_with(|pool| pool.get()) == Ok(inner.address());
+        let own = usize::from(on_own_thread);
         let deadline = timeout.map(|t| Instant::now() + t);
         let mut state = lock(&inner.state);
         let mut timed_out = false;

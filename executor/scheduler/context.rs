@@ -6,6 +6,11 @@
 //! index and the slot's epoch when the thread took it: a thread whose slot the monitor gave
 //! away (it was stuck in a poll) no longer counts as that worker, so what it wakes on its
 //! way out goes to the injector rather than to a slot whose new owner may be asleep.
+//!
+//! Read with `try_with`: in a thread-local destructor at thread exit (one that drops a
+//! `Runtime`, say) the slot may be gone, and the thread is then no worker. (The slot needs
+//! no destructor, so on most platforms it is never gone; `with` would panic where it is.)
+//! Only a worker's own start sets it, long before its thread exits.
 
 use super::Shared;
 use std::cell::Cell;
@@ -21,7 +26,7 @@ fn address(shared: &Shared) -> usize {
 
 /// The index of the current thread's worker if it belongs to `shared`.
 pub(crate) fn worker_index(shared: &Shared) -> Option<usize> {
-    match WORKER.with(Cell::get) {
+    match current() {
         // `Relaxed`: the epoch only changes while this very thread is stuck in a poll, and
         // the monitor's later moves of the slot's queue go through the queue's own atomics.
         Some((addr, index, epoch))
@@ -35,7 +40,12 @@ pub(crate) fn worker_index(shared: &Shared) -> Option<usize> {
 
 /// True if the current thread is a worker of any goro runtime.
 pub(crate) fn is_worker_thread() -> bool {
-    WORKER.with(Cell::get).is_some()
+    current().is_some()
+}
+
+/// The current thread's (scheduler address, worker index, epoch), if it is a worker.
+fn current() -> Option<(usize, usize, u64)> {
+    WORKER.try_with(Cell::get).ok().flatten()
 }
 
 /// Marks the current thread as worker `index` of `shared`, owner `epoch` of the slot, until
