@@ -9,7 +9,10 @@
 //!    time for more; if none comes it exits.
 //! 3. Shutdown: queued tasks are cancelled (their closures dropped, never run), idle threads
 //!    are woken to exit, and the caller waits (optionally bounded) for busy threads to finish
-//!    their closure and exit, then joins them. A shutdown that runs on one of the pool's own
+//!    their closure and exit, and for threads being started to hand in their `JoinHandle`s
+//!    (`starting`), then joins them. Without that wait, a thread that a spawn started just
+//!    before the shutdown could exit, and the shutdown take the handles, before its starter
+//!    handed its handle in: nobody would join it. A shutdown that runs on one of the pool's own
 //!    threads (a runtime dropped inside `spawn_blocking`) does not wait for itself. Threads
 //!    still busy when a bounded wait ends are left to finish on their own.
 //!
@@ -60,6 +63,8 @@ struct State {
     shutdown: bool,
     /// Threads started and not yet joined (those that exited are joined at the next start).
     handles: Vec<std::thread::JoinHandle<()>>,
+    /// Threads counted in `threads` whose handle is not in `handles` yet (step 3).
+    starting: usize,
 }
 
 thread_local! {
@@ -84,6 +89,7 @@ impl BlockingPool {
                         notified: 0,
                         shutdown: false,
                         handles: Vec::new(),
+                        starting: 0,
                     }),
                     work: Condvar::new(),
                     exited: Condvar::new(),
@@ -119,7 +125,7 @@ impl BlockingPool {
         let deadline = timeout.map(|t| Instant::now() + t);
         let mut state = lock(&inner.state);
         let mut timed_out = false;
-        while state.threads > own && !timed_out {
+        while (state.threads > own || state.starting > 0) && !timed_out {
             state = match deadline {
                 None => inner.exited.wait(state).unwrap_or_else(|e| e.into_inner()),
                 Some(deadline) => {
@@ -172,25 +178,43 @@ impl Spawner {
             self.inner.work.notify_one();
         } else if state.threads < self.inner.max_threads {
             state.threads += 1;
+            state.starting += 1;
             drop(state);
             self.start_thread(handle);
         }
         join
     }
 
+    /// Starts a thread that `spawn` counted (in `threads` and `starting`).
     fn start_thread(&self, handle: &Handle) {
+        let started = self.spawn_thread(handle);
+        self.hand_in(started);
+    }
+
+    /// Spawns the OS thread of a pool thread, which runs `handle`'s runtime's tasks.
+    fn spawn_thread(&self, handle: &Handle) -> std::io::Result<std::thread::JoinHandle<()>> {
         let mut builder = std::thread::Builder::new().name(self.inner.thread_name.clone());
         if let Some(bytes) = self.inner.stack_size {
             builder = builder.stack_size(bytes);
         }
         let spawner = self.clone();
         let handle = handle.clone();
-        let started = builder.spawn(move || {
+        builder.spawn(move || {
             POOL.with(|pool| pool.set(spawner.inner.address()));
             let _enter = crate::runtime::enter(handle);
             spawner.run_thread();
-        });
+        })
+    }
+
+    /// Hands a started thread's handle in for `shutdown` to join (and joins the threads that
+    /// exited meanwhile), or uncounts a thread that could not start.
+    fn hand_in(&self, started: std::io::Result<std::thread::JoinHandle<()>>) {
         let mut state = lock(&self.inner.state);
+        state.starting -= 1;
+        if state.shutdown {
+            // `shutdown` may be waiting for this handle (step 3).
+            self.inner.exited.notify_all();
+        }
         match started {
             Ok(thread) => {
                 let (exited, running): (Vec<_>, Vec<_>) = std::mem::take(&mut state.handles)
@@ -206,6 +230,7 @@ impl Spawner {
             Err(err) => {
                 state.threads -= 1;
                 if state.threads == 0 {
+                    drop(state);
                     panic!("goro: the blocking pool cannot start a thread: {err}");
                 }
             }
@@ -283,3 +308,6 @@ impl fmt::Debug for Spawner {
         f.debug_struct("Spawner").finish_non_exhaustive()
     }
 }
+
+#[cfg(all(test, not(loom)))]
+mod tests;
