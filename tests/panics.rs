@@ -226,3 +226,70 @@ fn shutdown_runtime_from_a_panic_while_block_on_waits_on_a_join_handle() {
         assert!(caught.is_err(), "block_on returned {caught:?}");
     });
 }
+
+/// After `ShutdownRuntime` shut the runtime down, every new spawn resolves at once as
+/// cancelled, its future dropped: `Handle::spawn`; `goro::spawn` and `JoinSet::spawn` on a
+/// thread where the runtime is current (a blocking task started before the panic);
+/// `spawn_blocking`, whose closure never runs.
+#[test]
+fn spawns_after_a_shutdown_on_panic_are_cancelled_at_once() {
+    for workers in WORKER_COUNTS {
+        bounded(LIMIT, move || {
+            let runtime = shutting_down_on_panic(workers);
+            let counter = DropCounter::new();
+            let (go_tx, go_rx) = std::sync::mpsc::channel::<()>();
+            let c = counter.clone();
+            let helper = runtime.spawn_blocking(move || {
+                go_rx.recv().unwrap();
+                let spawned = goro::spawn(pending_with::<()>(c.guard()));
+                let mut set = goro::JoinSet::new();
+                let in_set = set.spawn(pending_with::<()>(c.guard()));
+                assert!(spawned.is_finished(), "goro::spawn after the shutdown");
+                assert!(in_set.is_finished(), "JoinSet::spawn after the shutdown");
+                let err = futures::executor::block_on(spawned).unwrap_err();
+                assert!(err.is_cancelled(), "{err}");
+                let err = futures::executor::block_on(set.join_next()).unwrap();
+                assert!(err.unwrap_err().is_cancelled());
+            });
+            let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                runtime.block_on(async {
+                    drop(goro::spawn(async { panic!("a detached bug") }));
+                    std::future::pending::<()>().await
+                })
+            }));
+            assert!(caught.is_err(), "block_on returned");
+
+            let spawned = runtime.spawn(pending_with::<()>(counter.guard()));
+            assert!(spawned.is_finished(), "Handle::spawn after the shutdown");
+            let err = futures::executor::block_on(spawned).unwrap_err();
+            assert!(err.is_cancelled(), "{err}");
+
+            let ran = Arc::new(AtomicUsize::new(0));
+            let (r, guard) = (ran.clone(), counter.guard());
+            let blocking = runtime.spawn_blocking(move || {
+                let _guard = guard;
+                r.fetch_add(1, SeqCst);
+            });
+            assert!(blocking.is_finished(), "spawn_blocking after the shutdown");
+            assert!(
+                futures::executor::block_on(blocking)
+                    .unwrap_err()
+                    .is_cancelled()
+            );
+            assert_eq!(
+                ran.load(SeqCst),
+                0,
+                "a blocking closure ran after the shutdown"
+            );
+
+            go_tx.send(()).unwrap();
+            futures::executor::block_on(helper).unwrap();
+            assert_eq!(counter.created(), 4);
+            assert_eq!(
+                counter.dropped(),
+                4,
+                "the cancelled futures were not dropped"
+            );
+        });
+    }
+}

@@ -688,3 +688,61 @@ fn dropping_the_runtime_on_one_of_its_blocking_threads_does_not_hang() {
         }
     });
 }
+
+/// Spawns from a destructor, `goro::spawn` or `JoinSet::spawn`, into the runtime that is
+/// shutting down.
+struct SpawnWhileClosing {
+    counter: DropCounter,
+    finished_at_once: Arc<AtomicUsize>,
+}
+
+impl Drop for SpawnWhileClosing {
+    fn drop(&mut self) {
+        let spawned = goro::spawn(pending_with::<()>(self.counter.guard()));
+        let mut set = goro::JoinSet::new();
+        let in_set = set.spawn(pending_with::<()>(self.counter.guard()));
+        for finished in [spawned.is_finished(), in_set.is_finished()] {
+            if finished {
+                self.finished_at_once.fetch_add(1, SeqCst);
+            }
+        }
+        // Resolved already: this does not wait.
+        if spawned.is_finished() {
+            assert!(
+                futures::executor::block_on(spawned)
+                    .unwrap_err()
+                    .is_cancelled()
+            );
+        }
+    }
+}
+
+#[test]
+fn spawns_while_the_runtime_closes_are_cancelled_at_once() {
+    for workers in WORKER_COUNTS {
+        bounded(LIMIT, move || {
+            let runtime = runtime(workers);
+            let counter = DropCounter::new();
+            let finished_at_once = Arc::new(AtomicUsize::new(0));
+            for _ in 0..50 {
+                let on_drop = SpawnWhileClosing {
+                    counter: counter.clone(),
+                    finished_at_once: finished_at_once.clone(),
+                };
+                drop(runtime.spawn(async move {
+                    let _on_drop = on_drop;
+                    std::future::pending::<()>().await
+                }));
+            }
+            runtime.block_on(goro::yield_now());
+            drop(runtime);
+            assert_eq!(
+                finished_at_once.load(SeqCst),
+                100,
+                "spawns during the shutdown that did not resolve at once"
+            );
+            assert_eq!(counter.created(), 100);
+            assert_eq!(counter.dropped(), 100);
+        });
+    }
+}

@@ -4,7 +4,8 @@
 //! 1. `spawn` wraps the closure in a task (`BlockingTask`, whose one poll runs the closure)
 //!    and queues it. If a thread is idle, it is woken (and counted as no longer idle, so two
 //!    spawns do not both count on one thread); otherwise a new thread starts, up to the
-//!    limit. Past the limit the task waits in the queue.
+//!    limit. Past the limit the task waits in the queue. Once the runtime's shutdown began
+//!    (or the pool's), the task is cancelled at once instead: its closure never runs.
 //! 2. A thread runs queued tasks until the queue is empty, then waits up to the keep-alive
 //!    time for more; if none comes it exits.
 //! 3. Shutdown: queued tasks are cancelled (their closures dropped, never run), idle threads
@@ -165,6 +166,10 @@ impl Spawner {
     {
         let (notified, join) =
             crate::task::new_unregistered(BlockingTask::new(f), self.clone(), Id::next(), location);
+        if handle.scheduler.is_shutdown() {
+            notified.shutdown();
+            return join;
+        }
         let mut state = lock(&self.inner.state);
         if state.shutdown {
             drop(state);

@@ -77,8 +77,9 @@ pub enum UnhandledPanic {
     /// Nothing: the panic is caught, the payload dropped, and the runtime goes on (default).
     #[default]
     Ignore,
-    /// Shut the runtime down: workers stop, `block_on` panics, and the runtime's drop cancels
-    /// what is left. For tests and services that must not run on after a bug.
+    /// Shut the runtime down: workers stop, `block_on` panics, spawns are cancelled at once,
+    /// and the runtime's drop cancels what is left. For tests and services that must not run
+    /// on after a bug.
     ShutdownRuntime,
 }
 
@@ -160,7 +161,11 @@ impl Shared {
         })
     }
 
-    /// Spawns `future` as a new task.
+    /// Spawns `future` as a new task. Once shutdown began, the task is cancelled at once (its
+    /// future dropped here): no worker would run it, and its `JoinHandle` must not wait for
+    /// the runtime's drop (a runtime that `UnhandledPanic::ShutdownRuntime` stopped may live
+    /// on for long). A spawn that races with the start of shutdown binds the task, which the
+    /// shutdown then cancels with the others.
     pub(crate) fn spawn<F>(
         this: &Arc<Shared>,
         future: F,
@@ -172,6 +177,11 @@ impl Shared {
     {
         let id = Id::next();
         let (task, notified, join) = task::new(future, this.clone(), id, location);
+        if this.is_shutdown() {
+            drop(notified);
+            task.shutdown();
+            return join;
+        }
         let worker = context::worker_index(this);
         if let Some(notified) = this
             .registry
