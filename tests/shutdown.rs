@@ -746,3 +746,101 @@ fn spawns_while_the_runtime_closes_are_cancelled_at_once() {
         });
     }
 }
+
+/// `shutdown_timeout` bounds the whole shutdown: a worker stuck inside one poll (a blocking
+/// call in a task) is left behind once the time is up, with the monitor off and on. When
+/// the poll returns, the task is cancelled on that thread, and the thread ends.
+#[test]
+fn shutdown_timeout_leaves_a_worker_stuck_in_a_poll_behind() {
+    for threshold in [None, Some(Duration::from_millis(50))] {
+        bounded(LIMIT, move || {
+            let name = unique_thread_name('s');
+            let runtime = goro::Builder::new()
+                .worker_threads(2)
+                .thread_name(name.clone())
+                .blocking_threshold(threshold)
+                .build()
+                .unwrap();
+            let counter = DropCounter::new();
+            let stuck = Arc::new(AtomicBool::new(false));
+            let release = Arc::new(AtomicBool::new(false));
+            let (s, r, guard) = (stuck.clone(), release.clone(), counter.guard());
+            drop(runtime.spawn(async move {
+                let _guard = guard;
+                s.store(true, SeqCst);
+                let start = Instant::now();
+                while !r.load(SeqCst) && start.elapsed() < Duration::from_secs(5) {
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                goro::yield_now().await;
+                std::future::pending::<()>().await
+            }));
+            drop(runtime.spawn(pending_with::<()>(counter.guard())));
+            block_until(LIMIT, "the task to be stuck", || stuck.load(SeqCst));
+            let start = Instant::now();
+            runtime.shutdown_timeout(Duration::from_millis(100));
+            let took = start.elapsed();
+            assert!(
+                took < Duration::from_secs(2),
+                "shutdown_timeout(100 ms) took {took:?} (monitor {threshold:?})"
+            );
+            assert_eq!(counter.dropped(), 1, "the idle task was not cancelled");
+            release.store(true, SeqCst);
+            block_until(LIMIT, "the stuck task's future to be dropped", || {
+                counter.dropped() == 2
+            });
+            block_until(LIMIT, "the stuck thread to end", || {
+                threads_named(&name).is_empty()
+            });
+        });
+    }
+}
+
+/// A runtime dropped inside one of its own tasks: the drop panics there (the task's thread
+/// is one of those a shutdown waits for), but the runtime still shuts down, from a thread
+/// of its own: its workers end, its pending futures are dropped, new spawns are cancelled.
+#[test]
+fn a_runtime_dropped_inside_its_own_task_still_shuts_down() {
+    for workers in WORKER_COUNTS {
+        bounded(LIMIT, move || {
+            let name = unique_thread_name('o');
+            let runtime = goro::Builder::new()
+                .worker_threads(workers)
+                .thread_name(name.clone())
+                .build()
+                .unwrap();
+            let counter = DropCounter::new();
+            drop(runtime.spawn(pending_with::<()>(counter.guard())));
+            let handle = runtime.handle().clone();
+            let kept = Arc::new(Mutex::new(Some(runtime)));
+            let k = kept.clone();
+            let dropper = handle.spawn(async move {
+                let runtime = k.lock().unwrap().take().unwrap();
+                drop(runtime);
+            });
+            let err = futures::executor::block_on(dropper).unwrap_err();
+            let message = panic_message(&*err.into_panic());
+            assert!(message.contains("own tasks"), "unclear panic: {message}");
+            let late = handle.spawn(pending_with::<()>(counter.guard()));
+            assert!(
+                late.is_finished(),
+                "a spawn after the drop did not resolve at once"
+            );
+            assert!(
+                futures::executor::block_on(late)
+                    .unwrap_err()
+                    .is_cancelled()
+            );
+            block_until(
+                Duration::from_secs(10),
+                "the pending futures to be dropped",
+                || counter.dropped() == 2,
+            );
+            block_until(
+                Duration::from_secs(10),
+                "the runtime's threads to end",
+                || threads_named(&name).is_empty(),
+            );
+        });
+    }
+}

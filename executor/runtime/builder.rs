@@ -219,7 +219,7 @@ impl Builder {
             scheduler,
             blocking: blocking.spawner(),
         };
-        let mut runtime = Runtime::new_parts(handle.clone(), blocking);
+        let mut runtime = Runtime::new_parts(handle.clone(), blocking, &self.thread_name);
         for index in 0..workers {
             // On an error, dropping the runtime stops and joins the workers started so far.
             let thread = self.start_worker(&handle, index, 0)?;

@@ -1,4 +1,22 @@
 //! `Runtime`: owns the worker threads and the blocking pool; dropping it shuts down.
+//!
+//! ## Shutdown (`Runtime::shutdown`)
+//! 1. `begin_shutdown`: the workers stop after their current poll, and spawns from now on
+//!    are cancelled at once.
+//! 2. Join the monitor, then the worker threads (replacements included).
+//! 3. With the runtime current (destructors of cancelled futures may spawn or look it up),
+//!    `close`: every task left is cancelled, its future dropped on this thread.
+//! 4. The blocking pool: queued closures are dropped, running ones waited for.
+//! 5. The reactor drops every registration's and timer's waker.
+//!
+//! `shutdown_timeout` bounds steps 2 and 4 by one deadline: a worker thread stuck inside one
+//! poll, like a blocking thread still busy, is left behind once it passes (the scheduler's
+//! `shutdown.rs` says why that stays sound). A plain drop waits, as tokio's does.
+//!
+//! Dropped inside one of its own tasks, a runtime cannot wait for its worker threads, that
+//! task's among them: step 1 runs on the spot, steps 2 to 5 on a thread of their own
+//! (`NAME-shutdown`) that ends when they are done, and the drop panics to report the
+//! mistake.
 
 use super::{Builder, Handle, context};
 use crate::blocking::BlockingPool;
@@ -7,7 +25,7 @@ use std::fmt;
 use std::future::Future;
 use std::io;
 use std::thread::JoinHandle as ThreadHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// A goro runtime: worker threads, a reactor for timers and sockets, a blocking pool.
 ///
@@ -26,9 +44,17 @@ use std::time::Duration;
 /// ```
 pub struct Runtime {
     handle: Handle,
+    /// Taken by the shutdown, so that it runs once.
+    owned: Option<Owned>,
+    /// The name of the thread that shuts the runtime down if it is dropped inside one of
+    /// its own tasks.
+    shutdown_thread_name: String,
+}
+
+/// What only the `Runtime` holds, and its shutdown consumes.
+struct Owned {
     monitor: Option<ThreadHandle<()>>,
     blocking: BlockingPool,
-    shut_down: bool,
 }
 
 impl Runtime {
@@ -45,17 +71,22 @@ impl Runtime {
         Builder::new().build()
     }
 
-    pub(crate) fn new_parts(handle: Handle, blocking: BlockingPool) -> Runtime {
+    /// A runtime of `handle`'s scheduler and `blocking`; its threads are named `NAME-...`.
+    pub(crate) fn new_parts(handle: Handle, blocking: BlockingPool, thread_name: &str) -> Runtime {
         Runtime {
             handle,
-            monitor: None,
-            blocking,
-            shut_down: false,
+            owned: Some(Owned {
+                monitor: None,
+                blocking,
+            }),
+            shutdown_thread_name: format!("{thread_name}-shutdown"),
         }
     }
 
     pub(crate) fn set_monitor(&mut self, thread: ThreadHandle<()>) {
-        self.monitor = Some(thread);
+        if let Some(owned) = &mut self.owned {
+            owned.monitor = Some(thread);
+        }
     }
 
     /// Runs `future` on the current thread until it completes; see [`Handle::block_on`].
@@ -123,44 +154,79 @@ impl Runtime {
         self.handle.metrics()
     }
 
-    /// Shuts down, waiting at most `timeout` for blocking tasks that are running (the rest
-    /// of the shutdown does not wait on user code: futures are dropped, not polled). Blocking
-    /// threads still busy after `timeout` are left to finish on their own.
+    /// Shuts down, waiting at most `timeout` in all for the threads to end: worker threads
+    /// finishing their current poll and blocking threads their closure (the rest of the
+    /// shutdown does not wait on user code: futures are dropped, not polled). A thread still
+    /// busy after `timeout` (a task stuck in a blocking call inside one poll, a long blocking
+    /// closure) is left to finish on its own; its task is cancelled once its poll returns.
     ///
     /// ```
     /// use std::time::{Duration, Instant};
     /// let runtime = goro::Runtime::new().unwrap();
     /// drop(runtime.spawn_blocking(|| std::thread::sleep(Duration::from_secs(5))));
+    /// drop(runtime.spawn(async { std::thread::sleep(Duration::from_secs(5)) }));
     /// let start = Instant::now();
     /// runtime.shutdown_timeout(Duration::from_millis(100));
     /// assert!(start.elapsed() < Duration::from_secs(4));
     /// ```
     pub fn shutdown_timeout(mut self, timeout: Duration) {
-        self.shutdown(Some(timeout));
+        self.shutdown(Some(Instant::now() + timeout));
     }
 
-    /// The shutdown steps (see the scheduler's module doc); idempotent.
-    fn shutdown(&mut self, timeout: Option<Duration>) {
-        if std::mem::replace(&mut self.shut_down, true) {
+    /// The shutdown steps (module doc), bounded by `deadline`; the first call does them.
+    fn shutdown(&mut self, deadline: Option<Instant>) {
+        let Some(owned) = self.owned.take() else {
             return;
-        }
+        };
         let scheduler = &self.handle.scheduler;
+        scheduler.begin_shutdown();
         if scheduler.is_own_worker_thread() {
+            self.shut_down_elsewhere(owned);
+        } else {
+            owned.finish_shutdown(&self.handle, deadline);
+        }
+    }
+
+    /// Dropped inside one of its own tasks: steps 2 to 5 on a thread of their own; then the
+    /// panic that reports the mistake (unless the thread is panicking already: a second
+    /// panic in a destructor would abort the process).
+    #[cold]
+    fn shut_down_elsewhere(&self, owned: Owned) {
+        let handle = self.handle.clone();
+        let started = std::thread::Builder::new()
+            .name(self.shutdown_thread_name.clone())
+            .spawn(move || owned.finish_shutdown(&handle, None));
+        let outcome = match started {
+            Ok(_) => "it shuts down on a thread of its own".to_string(),
+            Err(err) => format!(
+                "its tasks are stopped, but the thread to shut it down could not start ({err}), \
+                 so its threads and tasks are left"
+            ),
+        };
+        if !std::thread::panicking() {
             panic!(
-                "goro: a Runtime was dropped inside one of its own tasks; a runtime can only \
-                 shut down from outside its worker threads"
+                "goro: a Runtime was dropped inside one of its own tasks, where its shutdown \
+                 cannot wait for its worker threads; {outcome}. Drop a runtime outside its \
+                 worker threads (in `spawn_blocking`, say)"
             );
         }
-        scheduler.begin_shutdown();
-        if let Some(monitor) = self.monitor.take() {
-            let _ = monitor.join();
+    }
+}
+
+impl Owned {
+    /// Steps 2 to 5 of the shutdown (module doc), bounded by `deadline`.
+    fn finish_shutdown(self, handle: &Handle, deadline: Option<Instant>) {
+        let scheduler = &handle.scheduler;
+        if let Some(monitor) = self.monitor {
+            scheduler.join_thread(monitor, deadline);
         }
-        scheduler.join_threads();
+        scheduler.join_threads(deadline);
         {
             // Destructors of cancelled futures may spawn or look up the runtime.
-            let _enter = context::enter(self.handle.clone());
+            let _enter = context::enter(handle.clone());
             scheduler.close();
         }
+        let timeout = deadline.map(|deadline| deadline.saturating_duration_since(Instant::now()));
         self.blocking.shutdown(timeout);
         scheduler.reactor().shutdown();
     }

@@ -5,13 +5,19 @@
 //!    down are woken (`wake_on_shutdown`).
 //! 2. The runtime joins the worker threads (`join_threads`), then `close` shuts every
 //!    registered task down (their futures drop on the closing thread) and drops the queues'
-//!    entries.
+//!    entries. A shutdown with a deadline (`Runtime::shutdown_timeout`) leaves a thread
+//!    still inside a poll at the deadline behind (detached) and closes anyway: `close` then
+//!    marks the task it runs cancelled, and when its poll returns the thread drops the
+//!    future, sees the flag and ends. Until then it only touches what the queue, slot,
+//!    registry and task state protocols let any thread touch, and it holds the scheduler.
 //! 3. The reactor drops every registration's and timer's waker.
 
 use super::{Shared, UnhandledPanic};
 use crate::loom::{fence, lock};
 use std::sync::atomic::Ordering::{Release, SeqCst};
 use std::task::Waker;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 impl Shared {
     /// Step 1 of shutdown (module doc).
@@ -36,29 +42,38 @@ impl Shared {
     }
 
     /// Joins every worker thread, including replacements the monitor started meanwhile
-    /// (stop the monitor first).
-    pub(crate) fn join_threads(&self) {
+    /// (stop the monitor first); past `deadline`, leaves those still running behind.
+    pub(crate) fn join_threads(&self, deadline: Option<Instant>) {
         loop {
             let threads = std::mem::take(&mut *lock(&self.threads));
             if threads.is_empty() {
                 return;
             }
             for thread in threads {
-                // Keep waking every slot's parker until the thread is gone. One unpark per slot
-                // is enough as long as only the slot's owner parks on it (`park.rs`), but a
-                // thread that lost its slot can still take that one notification in the
-                // instant before it sees the epoch; a hang at shutdown is worse than a few
-                // spare wake-ups.
-                while !thread.is_finished() {
-                    for remote in self.workers.iter() {
-                        remote.parker.unpark_all(&self.reactor);
-                    }
-                    std::thread::sleep(std::time::Duration::from_millis(1));
-                }
-                // A worker's loop does not panic (task panics are caught around each poll).
-                let _ = thread.join();
+                self.join_thread(thread, deadline);
             }
         }
+    }
+
+    /// Joins `thread` (a worker, or the monitor) once it ends; past `deadline`, leaves it
+    /// running, detached (step 2 in the module doc).
+    pub(crate) fn join_thread(&self, thread: JoinHandle<()>, deadline: Option<Instant>) {
+        // Keep waking every slot's parker until the thread is gone. One unpark per slot is
+        // enough as long as only the slot's owner parks on it (`park.rs`), but a thread that
+        // lost its slot can still take that one notification in the instant before it sees
+        // the epoch; a hang at shutdown is worse than a few spare wake-ups.
+        while !thread.is_finished() {
+            if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
+                return;
+            }
+            for remote in self.workers.iter() {
+                remote.parker.unpark_all(&self.reactor);
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        // Neither a worker's loop nor the monitor's panics (task panics are caught around
+        // each poll, the monitor's callback is called under `catch_unwind`).
+        let _ = thread.join();
     }
 
     /// Registers `waker` to be woken when the runtime shuts down because of an unhandled
@@ -77,7 +92,8 @@ impl Shared {
         true
     }
 
-    /// Step 2 of shutdown (module doc); the workers must have stopped.
+    /// Step 2 of shutdown (module doc); the workers must have stopped, or been left behind
+    /// inside a poll.
     pub(crate) fn close(&self) {
         self.closed.store(true, SeqCst);
         fence(SeqCst);
