@@ -227,6 +227,32 @@ fn shutdown_runtime_from_a_panic_while_block_on_waits_on_a_join_handle() {
     });
 }
 
+/// A handle dropped after its task panicked, without reading the panic, leaves it
+/// unhandled just as a handle dropped before the panic does: `ShutdownRuntime` shuts the
+/// runtime down (a spawn after the drop is cancelled at once).
+#[test]
+fn a_panic_whose_handle_is_dropped_after_the_task_ended_is_unhandled_too() {
+    for workers in WORKER_COUNTS {
+        bounded(LIMIT, move || {
+            let runtime = shutting_down_on_panic(workers);
+            let handle = runtime.spawn(async { panic!("read by nobody") });
+            block_until(LIMIT, "the task to panic", || handle.is_finished());
+            let before = runtime.spawn(std::future::pending::<()>());
+            assert!(
+                !before.is_finished(),
+                "shut down before the handle was dropped"
+            );
+            drop(handle);
+            let after = runtime.spawn(std::future::pending::<()>());
+            assert!(after.is_finished(), "the runtime did not shut down");
+            let again = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                runtime.block_on(std::future::pending::<()>())
+            }));
+            assert!(again.is_err());
+        });
+    }
+}
+
 /// After `ShutdownRuntime` shut the runtime down, every new spawn resolves at once as
 /// cancelled, its future dropped: `Handle::spawn`; `goro::spawn` and `JoinSet::spawn` on a
 /// thread where the runtime is current (a blocking task started before the panic);

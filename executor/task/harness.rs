@@ -27,7 +27,8 @@
 //! sees `COMPLETE` it clears `JOIN_INTEREST` and takes the output in one go, so the stage
 //! (which has no tag, see `cell.rs`) is never read twice: a second poll finds the interest
 //! gone and panics. A handle dropped with its interest still set drops the output if the
-//! task completed, else leaves that to the completer.
+//! task completed, else leaves that to the completer; either way a panic nobody read is
+//! reported as unhandled (`Schedule::unhandled_panic`), once.
 
 use super::cell::Cell;
 use super::error::{Failure, Payload};
@@ -385,8 +386,16 @@ impl<F: Future, S: Schedule> Harness<F, S> {
             .map_err(|failure| JoinError::new(self.header().id, failure))
     }
 
+    /// The handle is dropped: it drops the output if the task completed. A panic it never
+    /// read is unhandled, as if the handle had gone before the task completed (`complete`),
+    /// whichever of the two came first.
     fn drop_join_handle_slow(self) {
-        drop_quietly(self.give_up_join_interest());
+        let output = self.give_up_join_interest();
+        let unhandled_panic = matches!(output, Some(Err(Failure::Panic(_))));
+        drop_quietly(output);
+        if unhandled_panic {
+            self.scheduler().unhandled_panic();
+        }
         self.drop_reference();
     }
 

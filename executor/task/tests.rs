@@ -181,6 +181,21 @@ fn a_panic_becomes_a_join_error_or_an_unhandled_panic() {
 }
 
 #[test]
+fn a_panic_whose_handle_is_dropped_after_completion_is_unhandled_too() {
+    let q = queue();
+    let join = spawn(&q, async { panic!("read by nobody") });
+    run_all(&q);
+    assert!(join.is_finished());
+    assert_eq!(
+        q.unhandled.load(SeqCst),
+        0,
+        "the handle could still read it"
+    );
+    drop(join);
+    assert_eq!(q.unhandled.load(SeqCst), 1);
+}
+
+#[test]
 fn a_panic_in_the_futures_destructor_is_reported() {
     struct PanicOnDrop;
     impl Drop for PanicOnDrop {
