@@ -5,7 +5,8 @@
 //! waker, so `join_next` polls only the tasks that finished, whatever the size of the set.
 
 use crate::coop;
-use crate::runtime::Handle;
+use crate::runtime::{self, Handle};
+use crate::scheduler::Shared;
 use crate::task::{AbortHandle, JoinError, JoinHandle};
 use futures::stream::{FuturesUnordered, StreamExt};
 use std::fmt;
@@ -212,7 +213,7 @@ impl<T: Send + 'static> JoinSet<T> {
     /// Spawns a task on the current runtime into the set.
     ///
     /// # Panics
-    /// Outside a runtime, as [`goro::spawn`](crate::spawn).
+    /// Outside a runtime, as [`goro::spawn`](crate::spawn); see [`JoinSet::spawn_on`].
     ///
     /// ```
     /// goro::run(async {
@@ -227,7 +228,11 @@ impl<T: Send + 'static> JoinSet<T> {
     where
         F: Future<Output = T> + Send + 'static,
     {
-        self.insert(crate::spawn(future))
+        let instead = " (or use JoinSet::spawn_on)";
+        let spawned = runtime::spawn_with_current("goro::JoinSet::spawn", instead, |handle, at| {
+            Shared::spawn(&handle.scheduler, future, at)
+        });
+        self.insert(spawned)
     }
 
     /// Spawns a task on `handle`'s runtime into the set.
@@ -249,6 +254,9 @@ impl<T: Send + 'static> JoinSet<T> {
 
     /// Runs a blocking closure on the current runtime's blocking pool, into the set.
     ///
+    /// # Panics
+    /// Outside a runtime.
+    ///
     /// ```
     /// goro::run(async {
     ///     let mut set = goro::JoinSet::new();
@@ -261,7 +269,11 @@ impl<T: Send + 'static> JoinSet<T> {
     where
         F: FnOnce() -> T + Send + 'static,
     {
-        self.insert(crate::spawn_blocking(f))
+        let spawned =
+            runtime::spawn_with_current("goro::JoinSet::spawn_blocking", "", |handle, at| {
+                handle.blocking.spawn(f, handle, at)
+            });
+        self.insert(spawned)
     }
 
     fn insert(&mut self, handle: JoinHandle<T>) -> AbortHandle {

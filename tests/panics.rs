@@ -120,6 +120,7 @@ suite! {
         wait_until(LIMIT, "the panicking task to finish", || abort.is_finished()).await;
         assert_eq!(within(LIMIT, "a later task", goro::spawn(async { 3 })).await.unwrap(), 3);
     }
+
 }
 
 #[test]
@@ -318,4 +319,70 @@ fn spawns_after_a_shutdown_on_panic_are_cancelled_at_once() {
             );
         });
     }
+}
+
+#[test]
+fn spawning_outside_a_runtime_names_the_function_called() {
+    let message = expect_panic(|| goro::JoinSet::new().spawn(async {}));
+    assert!(message.contains("JoinSet::spawn"), "{message}");
+    let message = expect_panic(|| goro::JoinSet::new().spawn_blocking(|| ()));
+    assert!(message.contains("JoinSet::spawn_blocking"), "{message}");
+    let message = expect_panic(|| goro::spawn(async {}));
+    assert!(message.starts_with("goro::spawn:"), "{message}");
+    let message = expect_panic(|| goro::spawn_blocking(|| ()));
+    assert!(message.starts_with("goro::spawn_blocking:"), "{message}");
+}
+
+/// The location of the last panic, as the panic hook of `child_panic_locations` saw it.
+static PANIC_LOCATION: Mutex<Option<(String, u32)>> = Mutex::new(None);
+
+/// Asserts that `$call`, written on one line, panics and that the panic names that line.
+macro_rules! assert_panics_here {
+    ($call:expr) => {{
+        let line = line!();
+        let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop($call)));
+        assert!(caught.is_err(), "{} did not panic", stringify!($call));
+        let seen = PANIC_LOCATION.lock().unwrap().take();
+        assert_eq!(
+            seen,
+            Some((file!().to_string(), line)),
+            "{}",
+            stringify!($call)
+        );
+    }};
+}
+
+#[test]
+#[ignore = "run by panics_name_the_callers_line in a child process"]
+fn child_panic_locations() {
+    if !is_child() {
+        return;
+    }
+    let print = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let location = info.location().map(|at| (at.file().to_string(), at.line()));
+        *PANIC_LOCATION.lock().unwrap() = location;
+        print(info);
+    }));
+    assert_panics_here!(goro::spawn(async {}));
+    assert_panics_here!(goro::spawn_blocking(|| ()));
+    assert_panics_here!(goro::JoinSet::new().spawn(async {}));
+    assert_panics_here!(goro::JoinSet::new().spawn_blocking(|| ()));
+    assert_panics_here!(goro::Handle::current());
+    let runtime = runtime(1);
+    let cancelled = || {
+        let handle = runtime.spawn(std::future::pending::<()>());
+        handle.abort();
+        runtime.block_on(handle).unwrap_err()
+    };
+    let err = cancelled();
+    assert_panics_here!(err.into_panic());
+}
+
+#[test]
+fn panics_name_the_callers_line() {
+    // The panic hook is process-wide: hence the child.
+    let name = "child_panic_locations";
+    let output = run_child(name, &[], Duration::from_secs(60));
+    assert_child_passed(name, &output);
 }

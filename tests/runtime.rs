@@ -452,6 +452,37 @@ fn tasks_and_wakes_across_two_runtimes() {
     });
 }
 
+#[test]
+fn build_names_the_thread_it_could_not_start() {
+    bounded(LIMIT, || {
+        // No system maps a stack this large: every thread start fails.
+        const IMPOSSIBLE_STACK: usize = usize::MAX / 2;
+        let refused = std::thread::Builder::new()
+            .stack_size(IMPOSSIBLE_STACK)
+            .spawn(|| {})
+            .expect_err("the OS refuses the stack");
+        let name = unique_thread_name('b');
+        let err = goro::Builder::new()
+            .worker_threads(3)
+            .thread_name(name.clone())
+            .thread_stack_size(IMPOSSIBLE_STACK)
+            .build()
+            .expect_err("no worker thread can start");
+        let message = err.to_string();
+        assert!(
+            message.contains("worker thread") && message.contains(&format!("{name}-0")),
+            "the error does not say which thread failed: {message}"
+        );
+        assert!(message.contains(&refused.to_string()), "{message}");
+        assert_eq!(err.kind(), refused.kind(), "the OS error's kind is kept");
+        let left = threads_left(&name);
+        assert!(
+            left.is_empty(),
+            "threads left by the failed build: {left:?}"
+        );
+    });
+}
+
 thread_local! {
     static RUNTIME_UNTIL_EXIT: std::cell::RefCell<Option<goro::Runtime>> =
         const { std::cell::RefCell::new(None) };

@@ -196,7 +196,9 @@ impl Builder {
     ///
     /// # Errors
     /// If `GORO_WORKERS` is set but is not a number from 1 to 4096, if the OS refuses the
-    /// reactor's file descriptors, or if it cannot start a thread.
+    /// reactor's file descriptors, or if it cannot start a thread: the error then names the
+    /// thread and keeps the OS error's kind, and the threads started so far are stopped and
+    /// joined.
     ///
     /// ```
     /// let runtime = goro::Builder::new().worker_threads(2).build().unwrap();
@@ -222,20 +224,25 @@ impl Builder {
         let mut runtime = Runtime::new_parts(handle.clone(), blocking, &self.thread_name);
         for index in 0..workers {
             // On an error, dropping the runtime stops and joins the workers started so far.
-            let thread = self.start_worker(&handle, index, 0)?;
+            let thread = self.start_worker(&handle, index, 0).map_err(|err| {
+                let which = format!("worker thread {} of {workers}", index + 1);
+                could_not_start(&which, &format!("{}-{index}", self.thread_name), err)
+            })?;
             handle.scheduler.add_thread(thread);
         }
         if self.blocking_threshold.is_some() {
             let builder = self.clone();
             let monitor_handle = handle.clone();
+            let name = format!("{}-monitor", self.thread_name);
             let thread = std::thread::Builder::new()
-                .name(format!("{}-monitor", self.thread_name))
+                .name(name.clone())
                 .spawn(move || {
                     let scheduler = monitor_handle.scheduler.clone();
                     scheduler::run_monitor(scheduler, |index, epoch| {
                         builder.start_worker(&monitor_handle, index, epoch)
                     });
-                })?;
+                })
+                .map_err(|err| could_not_start("monitor thread", &name, err))?;
             runtime.set_monitor(thread);
         }
         Ok(runtime)
@@ -278,6 +285,18 @@ impl Builder {
             Err(_) => Ok(std::thread::available_parallelism().map_or(1, |n| n.get())),
         }
     }
+}
+
+/// The error of a thread that `build` could not start: it says which thread, and keeps the
+/// OS error's kind.
+fn could_not_start(which: &str, name: &str, err: io::Error) -> io::Error {
+    io::Error::new(
+        err.kind(),
+        format!(
+            "goro: could not start the runtime's {which} ({name}): {err}. Too many threads, or \
+             too large a `thread_stack_size`?"
+        ),
+    )
 }
 
 impl fmt::Debug for Builder {

@@ -19,6 +19,7 @@ pub(crate) use context::{NO_RUNTIME, current_reactor, enter, with_current};
 use crate::scheduler::Shared;
 use crate::task::JoinHandle;
 use std::future::Future;
+use std::panic::Location;
 
 /// Spawns `future` as a new task on the current runtime: Go's `go f()`.
 ///
@@ -42,11 +43,28 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    let location = std::panic::Location::caller();
-    with_current(|handle| match handle {
-        Some(handle) => Shared::spawn(&handle.scheduler, future, location),
-        None => panic!("goro::spawn: {NO_RUNTIME} (or use Handle::spawn)"),
+    spawn_with_current("goro::spawn", " (or use Handle::spawn)", |handle, at| {
+        Shared::spawn(&handle.scheduler, future, at)
     })
+}
+
+/// Runs `spawn` with the current runtime and the caller's location: the spawning step of
+/// `goro::spawn`, `goro::spawn_blocking` and `JoinSet`'s. Outside a runtime it panics with
+/// a message that names `caller` (the function the user called) and suggests `instead`.
+/// The panic, like the task's spawn location, is the user's line: every function from
+/// there to here is `#[track_caller]`, and the panic is not inside a closure (a closure's
+/// panic would be at goro's line).
+#[track_caller]
+pub(crate) fn spawn_with_current<T>(
+    caller: &str,
+    instead: &str,
+    spawn: impl FnOnce(&Handle, &'static Location<'static>) -> T,
+) -> T {
+    let location = Location::caller();
+    match with_current(|handle| handle.map(|handle| spawn(handle, location))) {
+        Some(spawned) => spawned,
+        None => panic!("{caller}: {NO_RUNTIME}{instead}"),
+    }
 }
 
 /// Runs the blocking closure `f` on the current runtime's blocking pool, a set of threads
@@ -68,10 +86,9 @@ where
     F: FnOnce() -> R + Send + 'static,
     R: Send + 'static,
 {
-    let location = std::panic::Location::caller();
-    with_current(|handle| match handle {
-        Some(handle) => handle.blocking.spawn(f, handle, location),
-        None => panic!("goro::spawn_blocking: {NO_RUNTIME} (or use Handle::spawn_blocking)"),
+    let instead = " (or use Handle::spawn_blocking)";
+    spawn_with_current("goro::spawn_blocking", instead, |handle, at| {
+        handle.blocking.spawn(f, handle, at)
     })
 }
 

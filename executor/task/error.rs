@@ -92,6 +92,7 @@ impl JoinError {
     ///     assert_eq!(err.into_panic().downcast_ref::<&str>(), Some(&"boom"));
     /// });
     /// ```
+    #[track_caller]
     pub fn into_panic(self) -> Box<dyn Any + Send + 'static> {
         self.try_into_panic()
             .expect("`JoinError::into_panic` called on an error that is not a panic")
