@@ -21,6 +21,38 @@ impl Drop for PanicOnDrop {
     }
 }
 
+/// Records, when dropped, whether the thread was panicking.
+struct SeesPanicking(Arc<Mutex<Option<bool>>>);
+
+impl Drop for SeesPanicking {
+    fn drop(&mut self) {
+        *self.0.lock().unwrap() = Some(std::thread::panicking());
+    }
+}
+
+/// A hand-written future that panics when polled and records, when dropped, whether the
+/// thread was panicking. (An `async` block drops its own locals while a panic unwinds out
+/// of it; a hand-written future's fields are dropped when the runtime drops the future.)
+struct PanicsWhenPolled {
+    seen: Arc<Mutex<Option<bool>>>,
+    #[allow(dead_code)]
+    guard: Option<PanicOnDrop>,
+}
+
+impl std::future::Future for PanicsWhenPolled {
+    type Output = ();
+
+    fn poll(self: std::pin::Pin<&mut Self>, _: &mut std::task::Context<'_>) -> std::task::Poll<()> {
+        panic!("the poll failed");
+    }
+}
+
+impl Drop for PanicsWhenPolled {
+    fn drop(&mut self) {
+        *self.seen.lock().unwrap() = Some(std::thread::panicking());
+    }
+}
+
 suite! {
     async fn a_panicking_task_does_not_kill_its_worker() {
         let workers_seen = Arc::new(Mutex::new(std::collections::HashSet::new()));
@@ -121,6 +153,37 @@ suite! {
         assert_eq!(within(LIMIT, "a later task", goro::spawn(async { 3 })).await.unwrap(), 3);
     }
 
+    async fn a_panicking_future_is_dropped_while_its_panic_unwinds() {
+        let seen = Arc::new(Mutex::new(None));
+        let handle = goro::spawn(PanicsWhenPolled { seen: seen.clone(), guard: None });
+        let err = within(LIMIT, "a panicking task", handle).await.unwrap_err();
+        assert_eq!(panic_message(&*err.into_panic()), "the poll failed");
+        assert_eq!(*seen.lock().unwrap(), Some(true), "Drop saw thread::panicking() == false");
+        // Cancelled, it is dropped outside any panic.
+        let probe = SeesPanicking(seen.clone());
+        let dropped = goro::spawn(async move {
+            let _probe = probe;
+            std::future::pending::<()>().await
+        });
+        goro::yield_now().await;
+        dropped.abort();
+        assert!(within(LIMIT, "an aborted task", dropped).await.unwrap_err().is_cancelled());
+        assert_eq!(*seen.lock().unwrap(), Some(false));
+    }
+
+    async fn a_future_whose_poll_and_destructor_both_panic() {
+        let counter = DropCounter::new();
+        let handle = goro::spawn(PanicsWhenPolled {
+            seen: Arc::new(Mutex::new(None)),
+            guard: Some(PanicOnDrop(counter.guard())),
+        });
+        let err = within(LIMIT, "a task that panics twice", handle).await.unwrap_err();
+        assert!(err.is_panic());
+        // The destructor's panic replaces the poll's, as after a completed poll.
+        assert_eq!(panic_message(&*err.into_panic()), "a destructor panicked");
+        assert_eq!(counter.dropped(), 1);
+        assert_eq!(within(LIMIT, "a later task", goro::spawn(async { 6 })).await.unwrap(), 6);
+    }
 }
 
 #[test]

@@ -13,8 +13,9 @@
 //! its future and its output, not both, and no tag: the state word tells which is there.
 //!
 //! ## What the stage holds
-//! - Before `COMPLETE`: the future. (Inside `finish`, the holder of the run rights drops it
-//!   and writes the output just before setting `COMPLETE`; nobody else looks meanwhile.)
+//! - Before `COMPLETE`: the future. (Inside `finish`, or as a panic unwinds out of its poll
+//!   (`harness.rs`), the holder of the run rights drops it, then writes the output, just
+//!   before setting `COMPLETE`; nobody else looks meanwhile.)
 //! - From `COMPLETE` on: the output, until exactly one side consumes it: the completer, if
 //!   `JOIN_INTEREST` was already clear when it set `COMPLETE`; otherwise the `JoinHandle`,
 //!   which takes it (`.await`) or drops it (handle dropped) and clears `JOIN_INTEREST` in the

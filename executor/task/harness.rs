@@ -7,8 +7,12 @@
 //!    finished or was claimed by shutdown) and the reference is dropped.
 //! 2. The future is polled under `catch_unwind` with a waker that borrows the poller's
 //!    reference.
-//! 3. `Ready` or a panic: the future is dropped in place and the result stored (`finish`),
-//!    then `complete`.
+//! 3. `Ready` or a panic: the future is dropped in place and the result stored, then
+//!    `complete`. After a panic, the future is dropped while the panic unwinds, before
+//!    `catch_unwind` returns (`DropOnUnwind`), as tokio does: its `Drop` sees
+//!    `thread::panicking()`, as the locals of an `async fn` do when a panic unwinds out of
+//!    it. A panic in that destructor is caught there (a nested panic that is caught does
+//!    not abort) and replaces the poll's, as after `Ready` (`finish`).
 //! 4. `Pending`: `transition_to_idle`. A wake that came during the poll set `SCHEDULED`;
 //!    then the poller's reference goes back to the scheduler as a new queue entry
 //!    (`Schedule::yield_now`), so the wake is not lost. An abort during the poll is seen
@@ -125,6 +129,24 @@ fn drop_quietly<T>(value: T) {
     let _ = catch_unwind(AssertUnwindSafe(move || drop(value)));
 }
 
+/// Drops the future of the task being polled if the poll panics (see step 3 of "Poll" in
+/// the module doc); `poll_future` forgets it when the poll returns.
+struct DropOnUnwind<'a, F: Future, S: Schedule> {
+    harness: &'a Harness<F, S>,
+    /// Where the outcome of the drop goes: a panic in the future's destructor.
+    dropped: &'a mut Option<std::thread::Result<()>>,
+}
+
+impl<F: Future, S: Schedule> Drop for DropOnUnwind<'_, F, S> {
+    fn drop(&mut self) {
+        // SAFETY: only dropped while the poll's panic unwinds, by the poller, which holds
+        // the run rights (`RUNNING`) before `COMPLETE`; the stage holds the future (the poll
+        // left it in place), and `poll_future` then stores the output without dropping it
+        // again.
+        *self.dropped = Some(unsafe { self.harness.drop_future() });
+    }
+}
+
 impl<F: Future, S: Schedule> Harness<F, S> {
     /// # Safety
     /// `ptr` points at a live `Cell<F, S>`.
@@ -225,13 +247,21 @@ impl<F: Future, S: Schedule> Harness<F, S> {
         // keeps the borrowed waker from dropping a reference it never took.
         let waker = ManuallyDrop::new(unsafe { waker::borrowed(self.header_ptr()) });
         let mut cx = Context::from_waker(&waker);
+        // How the unwinding guard's drop of the future went, if the poll panicked.
+        let mut dropped_on_unwind = None;
         let polled = catch_unwind(AssertUnwindSafe(|| {
-            self.cell().stage.with_mut(|stage| {
+            let guard = DropOnUnwind {
+                harness: self,
+                dropped: &mut dropped_on_unwind,
+            };
+            let poll = self.cell().stage.with_mut(|stage| {
                 // SAFETY: `RUNNING` gives this thread exclusive access to the stage, which
                 // holds the future until `COMPLETE` (`cell.rs`); the future is never moved
                 // (it is dropped in place), so it stays pinned.
                 unsafe { Pin::new_unchecked(&mut *(*stage).future) }.poll(&mut cx)
-            })
+            });
+            mem::forget(guard);
+            poll
         }));
         match polled {
             Ok(Poll::Pending) => Poll::Pending,
@@ -240,17 +270,27 @@ impl<F: Future, S: Schedule> Harness<F, S> {
                 Poll::Ready(())
             }
             Err(payload) => {
-                self.finish(Err(Failure::Panic(Payload::new(payload))));
+                // SAFETY: the guard is made before the poll and forgotten only after it, so
+                // a panic dropped it, and it dropped the future; `None` cannot happen, and
+                // would mean the guard did not run and the stage still holds the future.
+                let dropped = dropped_on_unwind.unwrap_or_else(|| unsafe { self.drop_future() });
+                self.store_output(Err(Failure::Panic(Payload::new(payload))), dropped);
                 Poll::Ready(())
             }
         }
     }
 
-    /// Drops the future in place and stores `result`; a panic in the future's destructor
-    /// replaces the result.
+    /// Drops the future in place and stores `result`.
     fn finish(&self, result: Result<F::Output, Failure>) {
         // SAFETY: only called by the holder of the run rights, before `COMPLETE`, once.
         let dropped = unsafe { self.drop_future() };
+        self.store_output(result, dropped);
+    }
+
+    /// Stores `result` in the stage once the future is gone (`dropped` says how its
+    /// destructor went: a panic in it replaces the result). Only the holder of the run
+    /// rights calls it, before `COMPLETE`, once.
+    fn store_output(&self, result: Result<F::Output, Failure>, dropped: std::thread::Result<()>) {
         let result = match dropped {
             Ok(()) => result,
             Err(payload) => {
@@ -259,7 +299,8 @@ impl<F: Future, S: Schedule> Harness<F, S> {
             }
         };
         self.cell().stage.with_mut(|ptr| {
-            // SAFETY: as above; the future is gone, and `ManuallyDrop` drops nothing here.
+            // SAFETY: the caller holds the run rights and the future was dropped in place;
+            // `ManuallyDrop` drops nothing here.
             unsafe { (*ptr).output = ManuallyDrop::new(result) }
         });
     }

@@ -219,6 +219,60 @@ fn a_panic_in_the_futures_destructor_is_reported() {
     drop(lock(&waker).take());
 }
 
+/// A hand-written future that panics when polled; its destructor records whether the thread
+/// was panicking, and panics too if `panic_on_drop`.
+struct PanicsWhenPolled {
+    dropped_while_panicking: Arc<AtomicUsize>,
+    panic_on_drop: bool,
+}
+
+impl Future for PanicsWhenPolled {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, _: &mut std::task::Context<'_>) -> Poll<()> {
+        panic!("in poll");
+    }
+}
+
+impl Drop for PanicsWhenPolled {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.dropped_while_panicking.fetch_add(1, SeqCst);
+        }
+        if self.panic_on_drop {
+            panic!("in drop");
+        }
+    }
+}
+
+#[test]
+fn a_panicking_future_is_dropped_while_the_panic_unwinds() {
+    for panic_on_drop in [false, true] {
+        let q = queue();
+        let dropped_while_panicking = Arc::new(AtomicUsize::new(0));
+        let mut join = spawn(
+            &q,
+            PanicsWhenPolled {
+                dropped_while_panicking: dropped_while_panicking.clone(),
+                panic_on_drop,
+            },
+        );
+        run_all(&q);
+        assert_eq!(dropped_while_panicking.load(SeqCst), 1);
+        match poll_join(&mut join, futures::task::noop_waker_ref()) {
+            // The destructor's panic replaces the poll's.
+            Poll::Ready(Err(err)) => {
+                let expected = if panic_on_drop { "in drop" } else { "in poll" };
+                assert_eq!(
+                    err.to_string(),
+                    format!("task {} panicked: {expected}", err.id())
+                );
+            }
+            _ => panic!("expected a panic error"),
+        }
+    }
+}
+
 #[test]
 fn the_join_waker_is_replaced_and_woken_once() {
     let q = queue();
