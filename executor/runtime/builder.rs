@@ -81,7 +81,8 @@ impl Builder {
     }
 
     /// The name of the runtime's threads: workers are `NAME-0`, `NAME-1`, ..., blocking
-    /// threads `NAME-blocking`.
+    /// threads `NAME-blocking`, the monitor `NAME-monitor` (and the thread that shuts down
+    /// a runtime dropped inside one of its own tasks `NAME-shutdown`).
     ///
     /// ```
     /// let runtime = goro::Builder::new().thread_name("svc").build().unwrap();
