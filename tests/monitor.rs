@@ -3,13 +3,19 @@
 //! default 100 ms threshold, a 10 ms interval never waits more than threshold + 50 ms, and
 //! 1,000 tasks queued behind a blocker finish within threshold + 100 ms.
 
+mod support;
+
 use goro::task::TaskState;
 use goro::{BlockedWorker, Builder, Runtime};
-use std::sync::{Arc, Mutex};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
+use support::*;
 
 const THRESHOLD: Duration = Duration::from_millis(100);
 const BLOCK: Duration = Duration::from_secs(2);
+/// The bound on tests that could hang.
+const LIMIT: Duration = Duration::from_secs(30);
 
 /// A runtime whose monitor records its reports.
 fn watched(
@@ -222,4 +228,33 @@ async fn the_dump_lists_a_pending_task_until_it_completes() {
     tx.send(()).unwrap();
     waiting.await.unwrap();
     assert!(goro::Handle::current().dump().iter().all(|t| t.id != id));
+}
+
+/// A thread whose place the monitor handed to another is still inside one of the runtime's
+/// tasks: dropping the runtime there must panic, as on any worker, not wait for itself.
+#[test]
+fn a_task_whose_worker_was_handed_off_cannot_drop_its_runtime() {
+    let outcome = bounded(LIMIT, || {
+        let (runtime, _events) = watched(1, Some(Duration::from_millis(20)));
+        let runtime = Arc::new(runtime);
+        let inner = runtime.clone();
+        let (tx, rx) = mpsc::channel();
+        drop(runtime.spawn(async move {
+            // Stuck until the monitor has handed this worker's place to another thread.
+            let start = Instant::now();
+            while inner.metrics().blocked_worker_events == 0 && start.elapsed() < LIMIT {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            while Arc::strong_count(&inner) > 1 {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            let dropped = catch_unwind(AssertUnwindSafe(move || drop(inner)));
+            let _ = tx.send(dropped.map_err(|payload| panic_message(&*payload)));
+        }));
+        drop(runtime);
+        rx.recv_timeout(LIMIT)
+            .expect("the drop of the runtime inside its task returned")
+    });
+    let message = outcome.expect_err("dropping a runtime inside its own task panics");
+    assert!(message.contains("inside one of its own tasks"), "{message}");
 }

@@ -38,6 +38,12 @@ pub(crate) fn worker_index(shared: &Shared) -> Option<usize> {
     }
 }
 
+/// True if the current thread runs a worker of `shared`, whether or not it still owns its
+/// slot.
+pub(crate) fn runs_worker_of(shared: &Shared) -> bool {
+    matches!(WORKER.with(Cell::get), Some((addr, _, _)) if addr == address(shared))
+}
+
 /// True if the current thread is a worker of any goro runtime.
 pub(crate) fn is_worker_thread() -> bool {
     current().is_some()

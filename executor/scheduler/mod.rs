@@ -210,9 +210,11 @@ impl Shared {
         self.panicked.load(Acquire)
     }
 
-    /// True if the current thread is one of this runtime's workers.
+    /// True if the current thread runs one of this runtime's workers, or did until the
+    /// monitor gave its slot to another thread: it is inside one of the runtime's tasks
+    /// either way (its stuck poll), and must not shut the runtime down and wait for itself.
     pub(crate) fn is_own_worker_thread(&self) -> bool {
-        context::worker_index(self).is_some()
+        context::runs_worker_of(self)
     }
 
     /// Every live task.
