@@ -4,14 +4,20 @@
 //! abandon rule: a thread that lost its slot to the monitor never stays asleep on the
 //! slot's parker, and never takes the new owner's wake-up.
 //!
-//! The model holds the reactor's lock for its whole run, so the parker takes the
-//! condition-variable path; the reactor path differs only in how `unpark` wakes it.
+//! And a model of the monitor's hand-off with the threads it meets: a hand-off while the old
+//! thread is parked in the reactor and another worker parks; once the old thread has left,
+//! some worker must be in the reactor to see its events.
+//!
+//! The first models hold the reactor's lock for their whole run, so the parker takes the
+//! condition-variable path (a real `epoll_wait` would block loom's only thread); the last
+//! one parks in `ModelReactor`, a stand-in that blocks on a loom condition variable.
 
 use super::idle::Idle;
-use super::park::Parker;
-use crate::loom::{Arc, AtomicUsize, Mutex, lock};
+use super::park::{Parker, Reactor, TryLock};
+use crate::loom::{Arc, AtomicBool, AtomicUsize, Condvar, Mutex, lock};
 use crate::reactor;
 use loom::thread;
+use std::ops::{Deref, DerefMut};
 use std::sync::atomic::Ordering::SeqCst;
 
 /// One worker's loop, reduced to the steps that matter: check, search, park, re-check.
@@ -86,17 +92,169 @@ fn a_thread_that_lost_its_slot_never_sleeps_on_it() {
                 epoch.fetch_add(1, SeqCst);
                 let new_owner = {
                     let (parker, reactor) = (parker.clone(), reactor.clone());
-                    thread::spawn(move || parker.park(&driver, &reactor, || false))
+                    thread::spawn(move || parker.park(&*driver, &reactor, || false))
                 };
                 parker.unpark_all(&reactor);
                 new_owner
             })
         };
         // The old owner parks with the epoch it had: it must come back on its own.
-        parker.park(&driver, &reactor, || epoch.load(SeqCst) != 0);
+        parker.park(&*driver, &reactor, || epoch.load(SeqCst) != 0);
         let new_owner = monitor.join().unwrap();
         // Work for the new owner: its wake-up must reach it.
         parker.unpark(&reactor);
         new_owner.join().unwrap();
+    });
+}
+
+/// A stand-in for the reactor: `turn` blocks until `wake` or an event; an event that comes
+/// while nobody turns waits for the next turn, as the kernel keeps it for `epoll_wait`.
+#[derive(Default)]
+struct ModelReactor {
+    state: Mutex<(bool, usize)>,
+    changed: Condvar,
+}
+
+impl ModelReactor {
+    /// An I/O event or a timer: only a thread in `turn` sees it.
+    fn deliver(&self) {
+        lock(&self.state).1 += 1;
+        self.changed.notify_all();
+    }
+}
+
+impl Reactor for ModelReactor {
+    type Driver = ();
+
+    fn turn(&self, _driver: &mut ()) -> usize {
+        let mut state = lock(&self.state);
+        while !state.0 && state.1 == 0 {
+            state = self.changed.wait(state).unwrap();
+        }
+        state.0 = false;
+        std::mem::take(&mut state.1)
+    }
+
+    fn wake(&self) {
+        lock(&self.state).0 = true;
+        self.changed.notify_all();
+    }
+}
+
+/// The lock on `ModelReactor`: `try_hold` is one compare-and-swap, as the real
+/// `Mutex::try_lock` is (loom's would count a thread that tries it while another holds the
+/// lock as waiting, and the holder may sit in the reactor for good).
+#[derive(Default)]
+struct ModelDriverLock {
+    held: AtomicBool,
+}
+
+/// `ModelDriverLock` held; released on drop.
+struct Held<'a> {
+    lock: &'a ModelDriverLock,
+    driver: (),
+}
+
+impl TryLock<()> for ModelDriverLock {
+    fn try_hold(&self) -> Option<impl DerefMut<Target = ()> + '_> {
+        // `Acquire` and the `Release` in `Held::drop`: as a mutex's lock and unlock.
+        self.held
+            .compare_exchange(false, true, SeqCst, SeqCst)
+            .ok()
+            .map(|_| Held {
+                lock: self,
+                driver: (),
+            })
+    }
+}
+
+impl Deref for Held<'_> {
+    type Target = ();
+    fn deref(&self) -> &() {
+        &self.driver
+    }
+}
+
+impl DerefMut for Held<'_> {
+    fn deref_mut(&mut self) -> &mut () {
+        &mut self.driver
+    }
+}
+
+impl Drop for Held<'_> {
+    fn drop(&mut self) {
+        self.lock.held.store(false, SeqCst);
+    }
+}
+
+/// As `Shared::notify_parked` does.
+fn notify_parked(idle: &Idle, parkers: &[Parker], reactor: &ModelReactor) {
+    crate::loom::fence(SeqCst);
+    if let Some(index) = idle.worker_to_notify() {
+        parkers[index].unpark(reactor);
+    }
+}
+
+/// Worker 0 and worker 1 park; the monitor hands worker 0's slot off (it bumps the epoch,
+/// wakes the slot's parker and notifies, as `hand_off` does). Worker 0's thread then
+/// retires, as `Worker::run` does on its way out. Worker 0 may have been the one in the
+/// reactor; after it has gone, an event must still reach a worker: worker 1 waits for one.
+#[test]
+fn park_and_unpark_while_the_reactors_holder_retires() {
+    loom::model(|| {
+        let idle = Arc::new(Idle::new(2));
+        let parkers = Arc::new([Parker::new(), Parker::new()]);
+        let reactor = Arc::new(ModelReactor::default());
+        let driver = Arc::new(ModelDriverLock::default());
+        let epoch = Arc::new(AtomicUsize::new(0));
+        let holder = {
+            let (idle, parkers, reactor, driver, epoch) = (
+                idle.clone(),
+                parkers.clone(),
+                reactor.clone(),
+                driver.clone(),
+                epoch.clone(),
+            );
+            thread::spawn(move || {
+                let lost = || epoch.load(SeqCst) != 0;
+                let mut searching = false;
+                while !lost() {
+                    searching = searching || idle.transition_worker_to_searching();
+                    idle.transition_worker_to_parked(0, searching);
+                    parkers[0].park(&*driver, &*reactor, lost);
+                    searching = !idle.unpark_worker_by_id(0);
+                }
+                if searching {
+                    idle.transition_worker_from_searching();
+                }
+                notify_parked(&idle, &parkers[..], &reactor);
+            })
+        };
+        let other = {
+            let (idle, parkers, reactor, driver) = (
+                idle.clone(),
+                parkers.clone(),
+                reactor.clone(),
+                driver.clone(),
+            );
+            thread::spawn(move || {
+                let mut searching = false;
+                loop {
+                    searching = searching || idle.transition_worker_to_searching();
+                    idle.transition_worker_to_parked(1, searching);
+                    let ready = parkers[1].park(&*driver, &*reactor, || false);
+                    searching = !idle.unpark_worker_by_id(1);
+                    if ready > 0 {
+                        return;
+                    }
+                }
+            })
+        };
+        epoch.fetch_add(1, SeqCst);
+        parkers[0].unpark_all(&*reactor);
+        notify_parked(&idle, &parkers[..], &reactor);
+        holder.join().unwrap();
+        reactor.deliver();
+        other.join().unwrap();
     });
 }

@@ -26,10 +26,69 @@
 //! wakes it. A thread that finds another sleeper's mark leaves it alone and returns, and an
 //! abandoned thread that wakes returns without touching the word (the new owner may have
 //! taken the monitor's `NOTIFIED` and parked meanwhile).
+//!
+//! ## The reactor's holder
+//! While every worker is parked, one of them must be in the reactor, or timers and sockets
+//! stop. A worker that leaves the reactor (woken) goes on as a worker and takes the reactor
+//! again when it next parks, unless another parked worker has. Only a thread that stops
+//! being a worker leaves it for good: one that lost its slot to the monitor (parked in the
+//! reactor when the hand-off woke it, or turning it without blocking on its way out). So:
+//! 1. Such a thread, after its last turn of the reactor, wakes a parked worker
+//!    (`Shared::notify_parked`: a `SeqCst` fence, then the idle counts). The woken worker
+//!    looks for work and parks again, in the reactor if it is free.
+//! 2. A worker that parks updates the idle counts, runs a `SeqCst` fence, and only then
+//!    tries the reactor's lock.
+//!
+//! Of the two fences, if the parking worker's comes first, the leaving thread's read of the
+//! counts sees it parked and wakes a worker; otherwise the parking worker's `try_lock` sees
+//! the lock released. Either way a worker ends up in the reactor. (A notifier skips the wake
+//! if somebody searches: that searcher parks later, and its own fence comes after the
+//! leaving thread's, so it finds the lock free.)
+//!
+//! `Reactor` is what a worker blocks in, and `TryLock` the lock on it: the runtime's
+//! `reactor::Handle` and its `Driver` behind a `Mutex`, or stand-ins in the loom models,
+//! which cannot run a blocking `epoll_wait` (and whose `Mutex::try_lock` counts as waiting
+//! while another thread holds the lock, where the real one returns at once).
 
-use crate::loom::{AtomicUsize, Condvar, Mutex, lock};
-use crate::reactor::{Driver, Handle as ReactorHandle};
+use crate::loom::{AtomicUsize, Condvar, Mutex, fence, lock};
+use crate::reactor;
+use std::ops::DerefMut;
 use std::sync::atomic::Ordering::SeqCst;
+
+/// The lock on the reactor's blocking half, taken without ever waiting.
+pub(crate) trait TryLock<T> {
+    /// The locked value, if no other thread holds it.
+    fn try_hold(&self) -> Option<impl DerefMut<Target = T> + '_>;
+}
+
+impl<T> TryLock<T> for Mutex<T> {
+    fn try_hold(&self) -> Option<impl DerefMut<Target = T> + '_> {
+        self.try_lock().ok()
+    }
+}
+
+/// What a worker parked in the reactor blocks in.
+pub(crate) trait Reactor {
+    /// The half that blocks, behind the lock that the parked worker in it holds.
+    type Driver;
+    /// Blocks in `driver` until an I/O event, the next timer deadline or `wake`, and wakes
+    /// the tasks those made ready; returns how many.
+    fn turn(&self, driver: &mut Self::Driver) -> usize;
+    /// Makes a thread blocked in `turn` return.
+    fn wake(&self);
+}
+
+impl Reactor for reactor::Handle {
+    type Driver = reactor::Driver;
+
+    fn turn(&self, driver: &mut reactor::Driver) -> usize {
+        driver.turn(self, None)
+    }
+
+    fn wake(&self) {
+        reactor::Handle::wake(self);
+    }
+}
 
 const EMPTY: usize = 0;
 const PARKED_CONDVAR: usize = 1;
@@ -62,10 +121,10 @@ impl Parker {
     /// after the thread is marked parked, and the monitor bumps the slot's epoch before it
     /// wakes the slot's parker, so a thread that lost its slot never sleeps here unseen (see
     /// `Abandon` in the module doc).
-    pub(crate) fn park(
+    pub(crate) fn park<R: Reactor>(
         &self,
-        driver: &Mutex<Driver>,
-        reactor: &ReactorHandle,
+        driver: &impl TryLock<R::Driver>,
+        reactor: &R,
         abandoned: impl Fn() -> bool,
     ) -> usize {
         if self
@@ -75,11 +134,14 @@ impl Parker {
         {
             return 0;
         }
-        if let Ok(mut driver) = driver.try_lock() {
+        // Pairs with the fence in `Shared::notify_parked` of a thread that leaves the reactor
+        // for good: "The reactor's holder" in the module doc, step 2.
+        fence(SeqCst);
+        if let Some(mut driver) = driver.try_hold() {
             if !self.mark_parked(PARKED_DRIVER, &abandoned) {
                 return 0;
             }
-            let ready = driver.turn(reactor, None);
+            let ready = reactor.turn(&mut driver);
             // An abandoned thread leaves the word to the new owner, who may be parked now.
             if !abandoned() {
                 self.state.swap(EMPTY, SeqCst);
@@ -126,7 +188,7 @@ impl Parker {
 
     /// Shutdown: wakes every thread parked here, even two (a thread that lost its slot to
     /// the monitor may still be parked on the slot's parker beside the slot's new owner).
-    pub(crate) fn unpark_all(&self, reactor: &ReactorHandle) {
+    pub(crate) fn unpark_all(&self, reactor: &impl Reactor) {
         if self.state.swap(NOTIFIED, SeqCst) == PARKED_DRIVER {
             reactor.wake();
         }
@@ -135,7 +197,7 @@ impl Parker {
     }
 
     /// Wakes the worker, or makes its next `park` return at once.
-    pub(crate) fn unpark(&self, reactor: &ReactorHandle) {
+    pub(crate) fn unpark(&self, reactor: &impl Reactor) {
         match self.state.swap(NOTIFIED, SeqCst) {
             PARKED_CONDVAR => {
                 drop(lock(&self.mutex));

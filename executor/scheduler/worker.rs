@@ -124,17 +124,21 @@ impl Worker {
             }
             self.park();
         }
-        if !self.lost_slot() {
+        let lost_slot = self.lost_slot();
+        if !lost_slot {
             self.shared.flush_retired(self.index);
         }
         // Counted as searching (a notifier woke this thread): pass the wake-up on, as a
         // searcher that stops always does, so that it is not lost with this thread (one that
         // lost its slot shares the slot's parker with the new owner).
-        if self.is_searching {
-            self.is_searching = false;
-            if self.shared.idle.transition_worker_from_searching() {
-                self.shared.notify_parked();
-            }
+        let was_last_searcher =
+            self.is_searching && self.shared.idle.transition_worker_from_searching();
+        self.is_searching = false;
+        // A thread that lost its slot may have been the last to hold the reactor (parked in
+        // it when the hand-off woke it, or turning it on its way out): a woken worker parks
+        // in it again (`park.rs`, "The reactor's holder").
+        if lost_slot || was_last_searcher {
+            self.shared.notify_parked();
         }
     }
 
