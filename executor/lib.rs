@@ -58,7 +58,7 @@ pub use compat::hyper;
 pub use join_set::JoinSet;
 pub use metrics::RuntimeMetrics;
 pub use runtime::{Builder, Handle, Runtime, run, spawn, spawn_blocking, yield_now};
-pub use scheduler::{BlockedWorker, UnhandledPanic};
+pub use scheduler::{BlockedWorker, ThreadActivity, UnhandledPanic};
 pub use task::{AbortHandle, JoinError, JoinHandle, TaskInfo};
 
 pub use goro_rt_macros::{main, test};

@@ -1,7 +1,10 @@
 //! Seeing inside: metrics, task dumps, and the monitor that keeps a runtime moving when a
 //! task blocks its worker. The timing bounds are the ones the design asks for: with the
 //! default 100 ms threshold, a 10 ms interval never waits more than threshold + 50 ms, and
-//! 1,000 tasks queued behind a blocker finish within threshold + 100 ms.
+//! 1,000 tasks queued behind a blocker finish within threshold + 100 ms. And what the
+//! monitor's hand-offs leave behind: every retired thread joined while the runtime runs, one
+//! hand-off per stuck poll, a report that says what the thread was doing, and a thread that
+//! lost its place still unable to drop its runtime.
 
 mod support;
 
@@ -230,6 +233,55 @@ async fn the_dump_lists_a_pending_task_until_it_completes() {
     assert!(goro::Handle::current().dump().iter().all(|t| t.id != id));
 }
 
+/// Runs `body` as a task on a new runtime and returns the monitor's report about it (the
+/// body runs until the report arrives, for at most `LIMIT`).
+fn report_about(body: fn(&dyn Fn() -> bool)) -> BlockedWorker {
+    bounded(LIMIT, move || {
+        let (runtime, events) = watched(2, Some(Duration::from_millis(50)));
+        let seen = events.clone();
+        let reported = move || !seen.lock().unwrap().is_empty();
+        runtime.block_on(async {
+            goro::spawn(async move { body(&reported) }).await.unwrap();
+        });
+        let events = events.lock().unwrap();
+        assert_eq!(events.len(), 1, "{events:?}");
+        events[0].clone()
+    })
+}
+
+/// A poll asleep in the kernel (here `std::thread::sleep`, as a blocking read or a lock
+/// would be) is reported as blocking, with the advice to move it to `spawn_blocking`; a
+/// poll that keeps its thread on a CPU (a loop that never returns `Pending`) as computing,
+/// with the advice to yield. Each measured with the thread's own CPU time.
+#[test]
+fn the_report_tells_a_blocking_call_from_a_busy_loop() {
+    let asleep = report_about(|reported| {
+        let start = Instant::now();
+        while !reported() && start.elapsed() < LIMIT {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    });
+    let text = asleep.to_string();
+    eprintln!("{text}");
+    assert!(
+        text.contains("asleep in the kernel") && text.contains("goro::spawn_blocking"),
+        "{text}"
+    );
+    assert!(!text.contains("yield_now"), "{text}");
+    let busy = report_about(|reported| {
+        let start = Instant::now();
+        while !reported() && start.elapsed() < LIMIT {
+            std::hint::spin_loop();
+        }
+    });
+    let text = busy.to_string();
+    eprintln!("{text}");
+    assert!(
+        text.contains("on a CPU") && text.contains("goro::yield_now"),
+        "{text}"
+    );
+}
+
 /// A thread whose place the monitor handed to another is still inside one of the runtime's
 /// tasks: dropping the runtime there must panic, as on any worker, not wait for itself.
 #[test]
@@ -257,4 +309,74 @@ fn a_task_whose_worker_was_handed_off_cannot_drop_its_runtime() {
     });
     let message = outcome.expect_err("dropping a runtime inside its own task panics");
     assert!(message.contains("inside one of its own tasks"), "{message}");
+}
+
+/// Memory mappings of this process (each thread's stack is one, its guard page another).
+fn mappings() -> usize {
+    std::fs::read_to_string("/proc/self/maps")
+        .map(|maps| maps.lines().count())
+        .unwrap_or(0)
+}
+
+/// Threads of this process.
+fn threads() -> usize {
+    std::fs::read_dir("/proc/self/task").map_or(0, |dir| dir.count())
+}
+
+#[test]
+#[ignore = "run by retired_threads_are_joined_while_the_runtime_runs in a child process"]
+fn child_many_hand_offs() {
+    if !is_child() {
+        return;
+    }
+    const ROUNDS: u64 = 40;
+    let (runtime, _events) = watched(1, Some(Duration::from_millis(10)));
+    let stuck_poll = || {
+        runtime
+            .block_on(runtime.spawn(async { std::thread::sleep(Duration::from_millis(40)) }))
+            .unwrap();
+    };
+    for _ in 0..5 {
+        stuck_poll();
+    }
+    let (mappings_before, threads_before) = (mappings(), threads());
+    let events_before = runtime.metrics().blocked_worker_events;
+    for _ in 0..ROUNDS {
+        stuck_poll();
+    }
+    let events = runtime.metrics().blocked_worker_events - events_before;
+    // The last stuck thread may still be on its way out.
+    let start = Instant::now();
+    while mappings() > mappings_before + 16 && start.elapsed() < Duration::from_secs(1) {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let (mappings_after, threads_after) = (mappings(), threads());
+    eprintln!(
+        "{events} hand-offs in {ROUNDS} stuck polls: mappings {mappings_before} -> \
+         {mappings_after}, threads {threads_before} -> {threads_after}"
+    );
+    assert!(
+        (ROUNDS / 2..=ROUNDS).contains(&events),
+        "{events} hand-offs for {ROUNDS} stuck polls: one each expected"
+    );
+    assert!(
+        mappings_after <= mappings_before + 16,
+        "{} mappings more after {events} hand-offs: retired threads are not joined",
+        mappings_after - mappings_before
+    );
+    assert!(
+        threads_after <= threads_before + 2,
+        "{threads_before} threads before, {threads_after} after"
+    );
+}
+
+/// Each hand-off retires the stuck thread once its poll returns: it must be joined while
+/// the runtime runs (its stack freed), not kept until shutdown. Run in a child process so
+/// that parallel tests do not disturb the counts.
+#[test]
+fn retired_threads_are_joined_while_the_runtime_runs() {
+    let name = "child_many_hand_offs";
+    let output = run_child(name, &[], Duration::from_secs(60));
+    assert_child_passed(name, &output);
+    eprintln!("{}", String::from_utf8_lossy(&output.stderr));
 }

@@ -149,8 +149,10 @@ impl Builder {
     /// How long a task may run inside one poll before the monitor treats its worker as
     /// blocked (Go's sysmon): it then moves the worker's queued tasks to the other workers,
     /// hands the worker's place to a fresh thread, and reports the task's spawn location once
-    /// (see [`Builder::on_blocked_worker`]). Default `Some(100 ms)`; `None` turns the monitor
-    /// off.
+    /// (see [`Builder::on_blocked_worker`]). Where the OS tells (Linux), the monitor first
+    /// looks at the worker thread's CPU time: a thread that mostly waited for a CPU (more
+    /// runnable threads than CPUs) is left alone, since a new thread would wait as well.
+    /// Default `Some(100 ms)`; `None` turns the monitor off.
     ///
     /// # Panics
     /// If the threshold is zero.

@@ -11,37 +11,55 @@
 //! `Runtime`, say) the slot may be gone, and the thread is then no worker. (The slot needs
 //! no destructor, so on most platforms it is never gone; `with` would panic where it is.)
 //! Only a worker's own start sets it, long before its thread exits.
+//!
+//! The epoch can change right after the check; `Shared::schedule_next` reads it again after
+//! it has put the task in the slot (see the monitor's module doc, "The next slot during a
+//! hand-off"), which is why the check hands out the epoch with the index (`Place`).
 
 use super::Shared;
 use std::cell::Cell;
 use std::sync::atomic::Ordering::Relaxed;
 
 thread_local! {
-    static WORKER: Cell<Option<(usize, usize, u64)>> = const { Cell::new(None) };
+    static WORKER: Cell<Option<(usize, Place)>> = const { Cell::new(None) };
+}
+
+/// A worker's slot as a thread holds it: its index, and the epoch the thread owns it as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Place {
+    pub(crate) index: usize,
+    pub(crate) epoch: u64,
 }
 
 fn address(shared: &Shared) -> usize {
     shared as *const Shared as usize
 }
 
-/// The index of the current thread's worker if it belongs to `shared`.
-pub(crate) fn worker_index(shared: &Shared) -> Option<usize> {
+/// The current thread's worker slot if it belongs to `shared` and the thread still owns it.
+pub(crate) fn worker_place(shared: &Shared) -> Option<Place> {
     match current() {
-        // `Relaxed`: the epoch only changes while this very thread is stuck in a poll, and
-        // the monitor's later moves of the slot's queue go through the queue's own atomics.
-        Some((addr, index, epoch))
-            if addr == address(shared) && shared.workers[index].epoch.load(Relaxed) == epoch =>
+        // `Relaxed`: the epoch only changes while this very thread is stuck in a poll; what
+        // the caller then does to the slot is ordered by the slot's own atomics (module doc).
+        Some((addr, place))
+            if addr == address(shared)
+                && shared.workers[place.index].epoch.load(Relaxed) == place.epoch =>
         {
-            Some(index)
+            Some(place)
         }
         _ => None,
     }
 }
 
+/// The index of the current thread's worker if it belongs to `shared` and the thread still
+/// owns its slot.
+pub(crate) fn worker_index(shared: &Shared) -> Option<usize> {
+    worker_place(shared).map(|place| place.index)
+}
+
 /// True if the current thread runs a worker of `shared`, whether or not it still owns its
 /// slot.
 pub(crate) fn runs_worker_of(shared: &Shared) -> bool {
-    matches!(WORKER.with(Cell::get), Some((addr, _, _)) if addr == address(shared))
+    matches!(current(), Some((addr, _)) if addr == address(shared))
 }
 
 /// True if the current thread is a worker of any goro runtime.
@@ -49,22 +67,22 @@ pub(crate) fn is_worker_thread() -> bool {
     current().is_some()
 }
 
-/// The current thread's (scheduler address, worker index, epoch), if it is a worker.
-fn current() -> Option<(usize, usize, u64)> {
+/// The current thread's (scheduler address, slot), if it is a worker.
+fn current() -> Option<(usize, Place)> {
     WORKER.try_with(Cell::get).ok().flatten()
 }
 
 /// Marks the current thread as worker `index` of `shared`, owner `epoch` of the slot, until
 /// the guard drops.
 pub(crate) fn enter(shared: &Shared, index: usize, epoch: u64) -> ExitGuard {
-    let prev = WORKER.with(|w| w.replace(Some((address(shared), index, epoch))));
+    let prev = WORKER.with(|w| w.replace(Some((address(shared), Place { index, epoch }))));
     ExitGuard { prev }
 }
 
 /// Restores the previous worker context on drop.
 #[derive(Debug)]
 pub(crate) struct ExitGuard {
-    prev: Option<(usize, usize, u64)>,
+    prev: Option<(usize, Place)>,
 }
 
 impl Drop for ExitGuard {

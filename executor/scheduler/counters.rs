@@ -32,6 +32,11 @@ pub(crate) fn bump(counter: &AtomicU64, n: u64) {
     counter.store(counter.load(Relaxed).wrapping_add(n), Relaxed);
 }
 
+/// Sets a counter only its owner writes to `value`.
+pub(crate) fn set(counter: &AtomicU64, value: u64) {
+    counter.store(value, Relaxed);
+}
+
 /// Reads a counter.
 pub(crate) fn read(counter: &AtomicU64) -> u64 {
     counter.load(Relaxed)

@@ -4,21 +4,30 @@
 //! abandon rule: a thread that lost its slot to the monitor never stays asleep on the
 //! slot's parker, and never takes the new owner's wake-up.
 //!
-//! And a model of the monitor's hand-off with the threads it meets: a hand-off while the old
-//! thread is parked in the reactor and another worker parks; once the old thread has left,
-//! some worker must be in the reactor to see its events.
+//! Two models of the monitor's hand-off (`monitor.rs`) with the threads it meets:
+//! - a hand-off while the old thread finishes its poll, which schedules a task into the
+//!   slot's `next` (real `Shared::schedule_next` and `hand_off`), then parks: the task must
+//!   run, though the slot's new owner may be asleep;
+//! - a hand-off while the old thread is parked in the reactor and another worker parks:
+//!   once the old thread has left, some worker must be in the reactor to see its events.
 //!
 //! The first models hold the reactor's lock for their whole run, so the parker takes the
 //! condition-variable path (a real `epoll_wait` would block loom's only thread); the last
 //! one parks in `ModelReactor`, a stand-in that blocks on a loom condition variable.
 
+use super::context::Place;
 use super::idle::Idle;
+use super::monitor::{Monitor, hand_off};
 use super::park::{Parker, Reactor, TryLock};
+use super::{Shared, UnhandledPanic};
 use crate::loom::{Arc, AtomicBool, AtomicUsize, Condvar, Mutex, lock};
 use crate::reactor;
+use crate::task::{self, Id};
 use loom::thread;
 use std::ops::{Deref, DerefMut};
+use std::panic::Location;
 use std::sync::atomic::Ordering::SeqCst;
+use std::time::Duration;
 
 /// One worker's loop, reduced to the steps that matter: check, search, park, re-check.
 fn worker(
@@ -104,6 +113,137 @@ fn a_thread_that_lost_its_slot_never_sleeps_on_it() {
         // Work for the new owner: its wake-up must reach it.
         parker.unpark(&reactor);
         new_owner.join().unwrap();
+    });
+}
+
+/// A flag that a model thread can wait on.
+#[derive(Default)]
+struct Flag {
+    set: Mutex<bool>,
+    changed: Condvar,
+}
+
+impl Flag {
+    fn set(&self) {
+        *lock(&self.set) = true;
+        self.changed.notify_all();
+    }
+
+    fn is_set(&self) -> bool {
+        *lock(&self.set)
+    }
+
+    fn wait(&self) {
+        let mut set = lock(&self.set);
+        while !*set {
+            set = self.changed.wait(set).unwrap();
+        }
+    }
+}
+
+/// The worker loop of a thread that owns slot `place`, reduced to what the hand-off meets:
+/// run what the slot or the injector holds, else search and park on the slot's parker as
+/// `Worker::search` and `Worker::park` do (the last searcher to park looks for work again),
+/// and retire once the slot is handed away, with the wake-up of `Worker::run`'s exit.
+/// Returns once it retired, or once `done` is set and nothing is left to run.
+fn slot_loop(shared: &Shared, place: Place, done: &Flag) {
+    let remote = &shared.workers[place.index];
+    let lost = || remote.epoch.load(SeqCst) != place.epoch;
+    let mut searching = false;
+    let stop_searching = |searching: &mut bool| {
+        if std::mem::take(searching) && shared.idle.transition_worker_from_searching() {
+            shared.notify_parked();
+        }
+    };
+    loop {
+        if lost() {
+            stop_searching(&mut searching);
+            shared.notify_parked();
+            return;
+        }
+        let found = remote
+            .next
+            .take()
+            .or_else(|| remote.queue.pop())
+            .or_else(|| {
+                shared
+                    .injector
+                    .pop()
+                    .and_then(|batch| batch.into_iter().next())
+            });
+        if let Some(task) = found {
+            stop_searching(&mut searching);
+            task.run();
+            continue;
+        }
+        if done.is_set() {
+            stop_searching(&mut searching);
+            return;
+        }
+        searching = searching || shared.idle.transition_worker_to_searching();
+        let last = shared
+            .idle
+            .transition_worker_to_parked(place.index, std::mem::take(&mut searching));
+        if last && shared.has_pending_work() {
+            shared.notify_parked();
+        }
+        remote.parker.park(&shared.driver, &shared.reactor, lost);
+        searching = !shared.idle.unpark_worker_by_id(place.index);
+    }
+}
+
+/// The old thread's poll wakes a task (into the slot's `next`, having found itself the
+/// slot's owner) and then waits for that task's answer: a poll stuck until the task runs
+/// elsewhere. The monitor hands the slot off meanwhile; its new thread may have parked
+/// already. The task must run, and every thread finish.
+#[test]
+fn a_hand_off_while_the_old_thread_finishes_its_poll_strands_no_task() {
+    loom::model(|| {
+        let (driver, reactor) = reactor::Handle::new().unwrap();
+        let monitor = Monitor::new(Duration::from_millis(10), None);
+        let shared = Shared::new(1, driver, reactor, UnhandledPanic::Ignore, Some(monitor));
+        let _held = lock(&shared.driver);
+        let answered = Arc::new(Flag::default());
+        let answer = {
+            let (shared, answered) = (shared.clone(), answered.clone());
+            async move {
+                answered.set();
+                shared.workers[0].parker.unpark_all(&shared.reactor);
+            }
+        };
+        let (task, notified, join) =
+            task::new(answer, shared.clone(), Id::next(), Location::caller());
+        let notified = shared.registry.bind(task, notified, 0).unwrap();
+        drop(join);
+        let old = {
+            let (shared, answered) = (shared.clone(), answered.clone());
+            thread::spawn(move || {
+                let place = Place { index: 0, epoch: 0 };
+                shared.schedule_next(place, notified);
+                answered.wait();
+                slot_loop(&shared, place, &answered);
+            })
+        };
+        let new_owner = {
+            let monitor = shared.monitor.as_ref().unwrap();
+            hand_off(&shared, monitor, 0, |epoch| {
+                let (shared, answered) = (shared.clone(), answered.clone());
+                Ok(thread::spawn(move || {
+                    let remote = &shared.workers[0];
+                    shared
+                        .monitor
+                        .as_ref()
+                        .unwrap()
+                        .wait_for_slot(&remote.epoch, epoch);
+                    slot_loop(&shared, Place { index: 0, epoch }, &answered);
+                }))
+            })
+            .unwrap()
+        };
+        old.join().unwrap();
+        new_owner.join().unwrap();
+        drop(_held);
+        shared.close();
     });
 }
 

@@ -46,7 +46,7 @@ mod slot;
 mod worker;
 
 pub(crate) use context::is_worker_thread;
-pub use monitor::BlockedWorker;
+pub use monitor::{BlockedWorker, ThreadActivity};
 pub(crate) use monitor::{Monitor, OnBlocked, run_monitor};
 pub(crate) use worker::run_worker;
 
@@ -54,6 +54,7 @@ use crate::RuntimeMetrics;
 use crate::loom::{Arc, AtomicBool, AtomicU64, Mutex, lock};
 use crate::reactor;
 use crate::task::{self, Id, JoinHandle, Notified, Schedule, Task, TaskInfo};
+use context::Place;
 use counters::Counters;
 use crossbeam_utils::CachePadded;
 use idle::Idle;
@@ -114,6 +115,9 @@ struct Remote {
     /// Which thread owns the slot: bumped by the monitor when it hands the slot to a new
     /// thread; the old thread retires when it sees the change.
     epoch: AtomicU64,
+    /// The OS id of the thread that owns the slot (`monitor::OsThread`, 0 if unknown), for
+    /// the monitor's look at its CPU time. Written by the owner when it starts.
+    os_thread: AtomicU64,
     /// Tasks that finished on this worker, whose registry entries wait to be removed in one
     /// batch (see the registry's module doc). Only the worker's thread uses it, and
     /// `metrics`; the lock is never contended on the hot path.
@@ -138,6 +142,7 @@ impl Shared {
                     counters: Counters::default(),
                     running: RunningCell::new(),
                     epoch: AtomicU64::new(0),
+                    os_thread: AtomicU64::new(0),
                     retired: Mutex::new(Vec::with_capacity(RETIRE_BATCH)),
                 })
             })
@@ -182,12 +187,10 @@ impl Shared {
             task.shutdown();
             return join;
         }
-        let worker = context::worker_index(this);
-        if let Some(notified) = this
-            .registry
-            .bind(task, notified, this.registry_shard(worker, id))
-        {
-            this.schedule_from(worker, notified);
+        let place = context::worker_place(this);
+        let shard = this.registry_shard(place.map(|place| place.index), id);
+        if let Some(notified) = this.registry.bind(task, notified, shard) {
+            this.schedule_from(place, notified);
         }
         join
     }
@@ -243,20 +246,40 @@ impl Shared {
         }
     }
 
-    /// Schedules `task` from the current thread, worker `worker` of this runtime or none:
-    /// a worker's `next` slot, else the injector.
-    fn schedule_from(&self, worker: Option<usize>, task: Notified<Arc<Shared>>) {
-        match worker {
-            Some(index) => self.schedule_next(index, task),
+    /// Schedules `task` from the current thread, which holds `place` of this runtime or
+    /// none: that worker's `next` slot, else the injector.
+    fn schedule_from(&self, place: Option<Place>, task: Notified<Arc<Shared>>) {
+        match place {
+            Some(place) => self.schedule_next(place, task),
             None => self.push_remote(task),
         }
     }
 
-    /// Puts `task` in worker `index`'s `next` slot; the task it displaces goes to the queue.
-    fn schedule_next(&self, index: usize, task: Notified<Arc<Shared>>) {
-        counters::bump(&self.workers[index].counters.scheduled, 1);
-        if let Some(displaced) = self.workers[index].next.replace(task) {
-            self.push_local(index, displaced);
+    /// Puts `task` in the `next` slot of the current thread's worker `place`; the task it
+    /// displaces goes to the queue. If the monitor has given the slot to another thread
+    /// since the caller looked up its place, the slot's tasks go to the injector instead:
+    /// the new owner may be asleep (the monitor's module doc, "The next slot during a
+    /// hand-off").
+    fn schedule_next(&self, place: Place, task: Notified<Arc<Shared>>) {
+        let remote = &self.workers[place.index];
+        counters::bump(&remote.counters.scheduled, 1);
+        let displaced = remote.next.replace(task);
+        // `Relaxed`: if the monitor's take from the slot came before `replace`'s swap, that
+        // swap acquired it, and the bump before it; a read of the epoch after cannot miss
+        // the bump then.
+        if remote.epoch.load(Relaxed) != place.epoch {
+            self.schedule_after_hand_off(remote, displaced);
+        } else if let Some(displaced) = displaced {
+            self.push_local(place.index, displaced);
+        }
+    }
+
+    /// The slot changed hands during `schedule_next`: what it holds, and what the new task
+    /// displaced, go to the injector, which wakes a worker for them.
+    #[cold]
+    fn schedule_after_hand_off(&self, remote: &Remote, displaced: Option<Notified<Arc<Shared>>>) {
+        for task in remote.next.take().into_iter().chain(displaced) {
+            self.push_remote(task);
         }
     }
 
@@ -317,7 +340,7 @@ impl Shared {
 
 impl Schedule for Arc<Shared> {
     fn schedule(&self, task: Notified<Self>) {
-        self.schedule_from(context::worker_index(self), task);
+        self.schedule_from(context::worker_place(self), task);
     }
 
     fn yield_now(&self, task: Notified<Self>) {

@@ -41,6 +41,14 @@ impl<S: Schedule> Slot<S> {
         if self.task.load(Acquire).is_null() {
             return None;
         }
+        self.take_by_swap()
+    }
+
+    /// Takes the task out, if any, with a swap even if the slot looks empty: a read can miss
+    /// a task that a racing `replace` just put in, a swap cannot (one of the two swaps reads
+    /// what the other left). For the monitor's hand-off (its module doc, "The next slot
+    /// during a hand-off").
+    pub(crate) fn take_by_swap(&self) -> Option<Notified<S>> {
         let old = self.task.swap(ptr::null_mut(), AcqRel);
         // SAFETY: as in `replace`.
         NonNull::new(old).map(|ptr| unsafe { Notified::from_raw(ptr) })

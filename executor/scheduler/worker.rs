@@ -24,6 +24,7 @@
 //! 6. Park (`park.rs`); with the clock paused and every worker idle, jump the clock to the
 //!    next timer instead.
 
+use super::monitor::OsThread;
 use super::queue::CAPACITY;
 use super::{Remote, Shared, context, counters};
 use crate::coop;
@@ -68,15 +69,16 @@ struct Worker {
 /// Runs worker `index` of `shared` on the current thread until shutdown, or until the
 /// monitor hands the slot to another thread (`epoch` is the slot's owner generation).
 pub(crate) fn run_worker(shared: Arc<Shared>, index: usize, epoch: u64) {
-    let _context = context::enter(&shared, index, epoch);
-    if epoch > 0 {
-        // A replacement: the stuck thread's poll counts as finished for the monitor.
-        let counters = &shared.workers[index].counters;
-        counters::bump(
-            &counters.polls_done,
-            counters::read(&counters.polls) - counters::read(&counters.polls_done),
-        );
+    let remote = &shared.workers[index];
+    if let (true, Some(monitor)) = (epoch > 0, &shared.monitor) {
+        // A replacement: the slot is not ours until the hand-off is done (`monitor.rs`).
+        monitor.wait_for_slot(&remote.epoch, epoch);
     }
+    // `Relaxed`: the monitor only asks the OS about the thread it names; the hand-off
+    // cleared it before the gate opened, so a late read finds 0 (unknown), not the old one.
+    let os_thread = OsThread::current().map_or(0, OsThread::into_raw);
+    remote.os_thread.store(os_thread, Ordering::Relaxed);
+    let _context = context::enter(&shared, index, epoch);
     let mut worker = Worker {
         epoch,
         rng: 0x9E37_79B9_7F4A_7C15 ^ (index as u64 + 1).wrapping_mul(0xA076_1D64_78BD_642F),
@@ -286,10 +288,14 @@ impl Worker {
         }
         let remote = &self.shared.workers[self.index];
         remote.running.record(&task);
-        counters::bump(&remote.counters.polls, 1);
+        let poll = counters::read(&remote.counters.polls) + 1;
+        counters::set(&remote.counters.polls, poll);
         coop::with_budget(|| task.run());
+        // A thread that lost its slot leaves the counts to the new owner; the monitor counted
+        // this poll as finished when it handed the slot off. Should the hand-off land between
+        // the check and the store, both write the same number.
         if !self.lost_slot() {
-            counters::bump(&remote.counters.polls_done, 1);
+            counters::set(&remote.counters.polls_done, poll);
         }
     }
 
