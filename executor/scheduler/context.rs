@@ -36,6 +36,7 @@ fn address(shared: &Shared) -> usize {
 }
 
 /// The current thread's worker slot if it belongs to `shared` and the thread still owns it.
+#[inline]
 pub(crate) fn worker_place(shared: &Shared) -> Option<Place> {
     match current() {
         // `Relaxed`: the epoch only changes while this very thread is stuck in a poll; what

@@ -288,14 +288,17 @@ impl Worker {
         }
         let remote = &self.shared.workers[self.index];
         remote.running.record(&task);
-        let poll = counters::read(&remote.counters.polls) + 1;
-        counters::set(&remote.counters.polls, poll);
+        counters::bump(&remote.counters.polls, 1);
         coop::with_budget(|| task.run());
         // A thread that lost its slot leaves the counts to the new owner; the monitor counted
         // this poll as finished when it handed the slot off. Should the hand-off land between
-        // the check and the store, both write the same number.
+        // the check and the store, both write the same number: `polls`, which only this
+        // thread moves until the new one starts.
         if !self.lost_slot() {
-            counters::set(&remote.counters.polls_done, poll);
+            counters::set(
+                &remote.counters.polls_done,
+                counters::read(&remote.counters.polls),
+            );
         }
     }
 
