@@ -116,7 +116,7 @@ mod tests {
     }
 
     /// On Linux: a thread asleep in the kernel is seen asleep and gains no CPU time; a
-    /// thread that spins is seen runnable and gains about as much CPU time as time passes.
+    /// thread that spins is seen runnable and gains CPU time.
     #[test]
     #[cfg(target_os = "linux")]
     fn tells_a_sleeping_thread_from_a_spinning_one() {
@@ -147,9 +147,9 @@ mod tests {
         sleeper.join().unwrap();
         assert_eq!(after.0.state, RunState::Runnable);
         assert_eq!(after.1.state, RunState::Asleep);
-        // The spinner shares two cores with whatever else runs: a share, not all of it.
-        assert!(after.0.on_cpu - before.0.on_cpu >= Duration::from_millis(10));
-        assert!(after.1.on_cpu - before.1.on_cpu < Duration::from_millis(5));
+        // The spinner shares the CPUs with whatever else runs: a share, not all of it.
+        assert!(after.0.on_cpu - before.0.on_cpu >= Duration::from_millis(3));
+        assert!(after.1.on_cpu - before.1.on_cpu < Duration::from_millis(1));
         assert_ne!(OsThread::current(), Some(spinner_id));
         assert_eq!(OsThread::from_raw(spinner_id.into_raw()), Some(spinner_id));
         assert_eq!(OsThread::from_raw(0), None);
