@@ -82,7 +82,7 @@ impl Drop for Harness {
         if let Some(monitor) = self.monitor.take() {
             monitor.join().unwrap();
         }
-        self.shared.join_threads();
+        self.shared.join_threads(None);
         self.shared.close();
     }
 }
