@@ -23,6 +23,14 @@
 //! ## Consumers
 //! Everyone who takes entries (the owner's pop, stealers, the monitor, the overflow) moves
 //! `head` with a compare-and-swap from the value it read; exactly one wins each entry.
+//! Each consumer decides how many entries to take from that very `head` value, and from a
+//! tail it loaded after it (or the tail it holds reserved): so what it claims lies between
+//! `head` and the tail, and `head` never passes the tail. (A tail loaded after `head` is at
+//! least the tail that the consumer who moved `head` there saw: its `Release` claim and
+//! this `Acquire` load order the two.) A count decided from one `head`
+//! and claimed from another could take slots that stealers already took (issue 14, item 1:
+//! tasks run twice).
+//!
 //! Consumers other than a producer holding the reservation read the slots first and claim
 //! them after: once `head` moves, a producer may overwrite them. The reads are atomic
 //! loads, so a stale read is a wasted copy, never a data race; and since `head` only grows,
@@ -36,9 +44,15 @@
 //! only if another thread made progress.
 //!
 //! ## Full queue
-//! A push that finds the ring full keeps its reservation (so no other producer writes),
-//! moves the older half of the ring, oldest first, to the caller's overflow (the injector)
-//! in one claim, and then appends the entry.
+//! A push holds its reservation throughout, so no other producer writes and the tail stays
+//! where it is. Then:
+//! 1. loads `head`; if the ring has room from that value, it appends the entry;
+//! 2. else (`head` is exactly `CAPACITY` below the tail) it claims the older half with one
+//!    compare-and-swap from that same `head`: success means nobody took anything since, so
+//!    all those entries are there and now its own; it moves them, oldest first, to the
+//!    caller's overflow (the injector) and appends the entry;
+//! 3. if the claim fails, consumers took entries since step 1, and with the tail held
+//!    nobody can have added any: back to step 1, which now finds room.
 
 use crate::loom::{AtomicPtr, AtomicU64};
 use crate::task::{Notified, Schedule};
@@ -187,24 +201,38 @@ impl<T: Entry> LocalQueue<T> {
             return 1;
         };
         let position = reservation.position;
-        let mut moved = 0;
-        while self.room(position) == 0 {
-            let head = self.head.load(Acquire);
-            let half = CAPACITY as u64 / 2;
-            if self.claim(head, half) {
-                for position in head..head + half {
-                    // SAFETY: the claim made these positions this thread's, and with the
-                    // tail reserved no producer can have written them since.
-                    overflow(unsafe { self.read(position) });
-                }
-                moved = half;
-            }
-            // Else a consumer took entries meanwhile: there may be room now.
-        }
+        let moved = self.make_room(position, &mut overflow);
         self.slot(position)
             .store(entry.into_ptr().as_ptr(), Relaxed);
         self.release(reservation, position + 1);
         moved
+    }
+
+    /// With the tail reserved at `position`: if the ring is full, moves its older half to
+    /// `overflow` (see "Full queue" in the module doc); returns how many entries it moved.
+    fn make_room(&self, position: u64, overflow: &mut impl FnMut(T)) -> u64 {
+        let half = CAPACITY as u64 / 2;
+        loop {
+            // `Acquire`: as in `room`.
+            let head = self.head.load(Acquire);
+            debug_assert!(position - head <= CAPACITY as u64, "head passed the tail");
+            if position - head < CAPACITY as u64 {
+                return 0;
+            }
+            before_overflow_claim();
+            // Full as of `head`: the claim from that same value succeeds only if nobody
+            // took anything since, so all `CAPACITY` entries from `head` are still there.
+            if self.claim(head, half) {
+                for position in head..head + half {
+                    // SAFETY: the claim made these positions this thread's, they are below
+                    // the tail, and with the tail reserved no producer can have written
+                    // them since.
+                    overflow(unsafe { self.read(position) });
+                }
+                return half;
+            }
+            // A consumer took entries since `head`: look again, there is room now.
+        }
     }
 
     /// Takes the oldest entry. Any thread may call it.
@@ -290,6 +318,24 @@ impl<T: Entry> Drop for LocalQueue<T> {
     }
 }
 
+#[cfg(all(test, not(loom)))]
+thread_local! {
+    /// Test-only: what `push` runs once, after it found the ring full and before it claims
+    /// the older half, so that a test (`tests.rs`) can let stealers in at exactly that point.
+    static BEFORE_OVERFLOW_CLAIM: std::cell::Cell<Option<Box<dyn FnOnce()>>> =
+        const { std::cell::Cell::new(None) };
+}
+
+/// Runs and clears this thread's `BEFORE_OVERFLOW_CLAIM`, if a test set one; nothing
+/// outside the unit tests.
+#[inline(always)]
+fn before_overflow_claim() {
+    #[cfg(all(test, not(loom)))]
+    if let Some(hook) = BEFORE_OVERFLOW_CLAIM.take() {
+        hook();
+    }
+}
+
 /// The tests' entries: boxed numbers, whose loss or double free Miri and loom report.
 #[cfg(test)]
 impl Entry for Box<usize> {
@@ -301,6 +347,34 @@ impl Entry for Box<usize> {
         // SAFETY: `ptr` came from `Box::leak` in `into_ptr` and is turned back once.
         unsafe { Box::from_raw(ptr.cast::<usize>().as_ptr()) }
     }
+}
+
+/// Test-only: checks that `out`, everything a test's queues handed out, holds each of
+/// `0..entries` exactly once. An entry handed out twice is one box twice: then every box is
+/// leaked rather than freed twice, so that the test fails with the message, not a crash.
+#[cfg(test)]
+#[allow(
+    clippy::vec_box,
+    reason = "the boxes are the entries the queue handed out"
+)]
+fn each_once(out: Vec<Box<usize>>, entries: usize) -> Result<(), String> {
+    let mut counts = vec![0; entries];
+    for entry in &out {
+        counts[**entry] += 1;
+    }
+    let twice: Vec<usize> = (0..entries).filter(|&v| counts[v] > 1).collect();
+    if !twice.is_empty() {
+        std::mem::forget(out);
+        return Err(format!(
+            "{} entries handed out more than once: {twice:?}",
+            twice.len()
+        ));
+    }
+    let lost: Vec<usize> = (0..entries).filter(|&v| counts[v] == 0).collect();
+    if !lost.is_empty() {
+        return Err(format!("{} entries lost: {lost:?}", lost.len()));
+    }
+    Ok(())
 }
 
 #[cfg(all(test, loom))]
