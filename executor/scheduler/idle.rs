@@ -16,6 +16,12 @@
 //!   that searching goes on while there may be more work (a chain of wake-ups, not a herd).
 //! - The last searcher to park re-checks every queue after it is counted as parked: a push
 //!   that raced with it either saw it parked (and woke someone) or is seen by the re-check.
+//! - Work that the pushing worker runs next itself wakes nobody: a task in its own `next`
+//!   slot, or a task that yielded with nothing else on its worker (`Shared::push_yielded`).
+//!   So what searchers watch for and the last searcher re-checks (`has_pending_work`) is
+//!   the injector and the local queues, not the `next` slots: no parked worker is needed
+//!   for those, and counting them kept idle workers searching in vain for as long as some
+//!   busy worker's `next` slot was full (issue 14, item 12).
 //!
 //! The counts are read and written with `SeqCst`: the race in the last rule is a store
 //! (the queue push, then the count) against a store (the count, then the queue check) on two
@@ -128,6 +134,32 @@ impl Idle {
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::Idle;
+    use crate::reactor;
+    use crate::scheduler::{Shared, UnhandledPanic};
+    use std::panic::Location;
+
+    /// Issue 14, item 12: a task in a busy worker's `next` slot is that worker's to run;
+    /// searchers that counted it as work kept searching (and re-checking, and waking one
+    /// another) in vain for as long as the slot stayed busy. It still counts for the paused
+    /// clock, which must not jump while a worker is about to run something.
+    #[test]
+    fn a_next_slot_is_not_work_for_searchers() {
+        let (driver, reactor) = reactor::Handle::new().unwrap();
+        let shared = Shared::new(2, driver, reactor, UnhandledPanic::Ignore, None);
+        let join = Shared::spawn(&shared, async {}, Location::caller());
+        assert!(shared.has_pending_work(), "a task in the injector is work");
+        let batch = shared.injector.pop().expect("the spawned task");
+        for task in batch {
+            assert!(shared.workers[1].next.replace(task).is_none());
+        }
+        assert!(
+            !shared.has_pending_work(),
+            "a task in a next slot is not work to search"
+        );
+        assert!(shared.has_runnable_task());
+        shared.close();
+        drop(join);
+    }
 
     #[test]
     fn at_most_half_of_the_workers_search() {

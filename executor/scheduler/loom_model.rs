@@ -26,7 +26,7 @@ use crate::task::{self, Id};
 use loom::thread;
 use std::ops::{Deref, DerefMut};
 use std::panic::Location;
-use std::sync::atomic::Ordering::SeqCst;
+use std::sync::atomic::Ordering::{Relaxed, Release, SeqCst};
 use std::time::Duration;
 
 /// One worker's loop, reduced to the steps that matter: check, search, park, re-check.
@@ -55,15 +55,30 @@ fn worker(
     }
 }
 
+/// A one-worker runtime's parts for the park/notify models: the reactor (driver and
+/// handle), the idle counts, the worker's parker and a count of queued work.
+fn one_worker() -> (
+    Arc<Mutex<reactor::Driver>>,
+    reactor::Handle,
+    Arc<Idle>,
+    Arc<Parker>,
+    Arc<AtomicUsize>,
+) {
+    let (driver, reactor) = reactor::Handle::new().unwrap();
+    (
+        Arc::new(Mutex::new(driver)),
+        reactor,
+        Arc::new(Idle::new(1)),
+        Arc::new(Parker::new()),
+        Arc::new(AtomicUsize::new(0)),
+    )
+}
+
 #[test]
 fn a_push_racing_a_park_always_wakes_the_worker() {
     loom::model(|| {
-        let (driver, reactor) = reactor::Handle::new().unwrap();
-        let driver = Arc::new(Mutex::new(driver));
+        let (driver, reactor, idle, parker, work) = one_worker();
         let _held = lock(&driver);
-        let idle = Arc::new(Idle::new(1));
-        let parker = Arc::new(Parker::new());
-        let work = Arc::new(AtomicUsize::new(0));
         let producer = {
             let (idle, parker, work, reactor) =
                 (idle.clone(), parker.clone(), work.clone(), reactor.clone());
@@ -396,5 +411,40 @@ fn park_and_unpark_while_the_reactors_holder_retires() {
         holder.join().unwrap();
         reactor.deliver();
         other.join().unwrap();
+    });
+}
+
+/// `Shared::push_yielded`: a worker whose yielded task is alone in its queue wakes nobody,
+/// since it runs the task itself, unless after its fence the slot's epoch says that the
+/// monitor gave the slot to a new thread meanwhile. Here the old thread never runs the task
+/// (it retires on seeing the new epoch) and the monitor does not wake anyone after the
+/// hand-off: the new owner, started after the bump, must still find the task, by itself
+/// or woken by the old thread. No interleaving may leave it asleep (loom reports that as a
+/// deadlock).
+#[test]
+fn a_yield_that_wakes_nobody_is_not_lost_to_a_hand_off() {
+    loom::model(|| {
+        let (driver, reactor, idle, parker, work) = one_worker();
+        let _held = lock(&driver);
+        let epoch = Arc::new(AtomicUsize::new(0));
+        let monitor = {
+            let (idle, parker, work, epoch) =
+                (idle.clone(), parker.clone(), work.clone(), epoch.clone());
+            let (driver, reactor) = (driver.clone(), reactor.clone());
+            thread::spawn(move || {
+                epoch.fetch_add(1, SeqCst);
+                thread::spawn(move || worker(&idle, &parker, &work, &driver, &reactor))
+            })
+        };
+        // The old thread: its yielded task is alone in the queue.
+        // As the queue's push, then `push_yielded`'s fence and `worker_index`'s load.
+        work.store(1, Release);
+        crate::loom::fence(SeqCst);
+        let still_owner = epoch.load(Relaxed) == 0;
+        if !still_owner && idle.worker_to_notify().is_some() {
+            parker.unpark(&reactor);
+        }
+        let new_owner = monitor.join().unwrap();
+        new_owner.join().unwrap();
     });
 }

@@ -23,7 +23,9 @@
 //!
 //! ## Waking (`idle.rs`, `park.rs`)
 //! New work wakes one parked worker only if nobody is searching; at most half the workers
-//! search at once. One parked worker blocks in the reactor, the rest on condition variables.
+//! search at once. Work the pushing worker runs next itself (its `next` slot, a task that
+//! yielded with nothing else queued) wakes nobody. One parked worker blocks in the reactor,
+//! the rest on condition variables.
 //!
 //! ## Shutdown (`shutdown.rs`) and retiring finished tasks (`retire.rs`)
 //! Each in a file of its own; `registry.rs` is the table of live tasks, `slot.rs` the `next`
@@ -283,8 +285,43 @@ impl Shared {
         }
     }
 
-    /// Pushes to the back of worker `index`'s queue (the caller is that worker).
+    /// Pushes to the back of worker `index`'s queue (the caller is that worker) and wakes a
+    /// parked worker to help: `task` was displaced from the `next` slot by another, so this
+    /// worker has at least two tasks to run.
     fn push_local(&self, index: usize, task: Notified<Arc<Shared>>) {
+        self.enqueue(index, task);
+        self.notify_parked();
+    }
+
+    /// A task that yielded, or woke itself while it was polled, goes to the back of its
+    /// worker's queue (the caller is that worker). If nothing else waits on this worker, the
+    /// worker will run the task again itself, next: no other worker is needed, so none is
+    /// woken. Waking one anyway (as `push_local` does) only had it steal the task or search
+    /// in vain, on every yield: one yielding task kept two workers busy (issue 14, item 12).
+    ///
+    /// The caller is this worker as of its last look at the slot's epoch, but the monitor
+    /// may hand the slot to a new thread at any moment, and this thread then retires
+    /// without running the task. So the decision not to wake anyone is taken after a
+    /// `SeqCst` fence, and only if the slot's epoch, loaded after it, is still this
+    /// thread's. A load after a `SeqCst` fence sees every `SeqCst` write that precedes the
+    /// fence in their single order; so the monitor's bump of the epoch (`SeqCst`) comes
+    /// after the fence, and so does everything the new thread does, its re-check of the
+    /// queues before it parks included (`idle.rs`), which therefore sees the task. The loom
+    /// model `a_yield_that_wakes_nobody_is_not_lost_to_a_hand_off` checks this.
+    fn push_yielded(&self, index: usize, task: Notified<Arc<Shared>>) {
+        let remote = &self.workers[index];
+        let alone = remote.queue.is_empty() && !remote.next.is_occupied();
+        self.enqueue(index, task);
+        crate::loom::fence(SeqCst);
+        if alone && context::worker_index(self) == Some(index) {
+            return;
+        }
+        self.wake_parked();
+    }
+
+    /// Pushes to the back of worker `index`'s queue (the caller is that worker); if it is
+    /// full, half of it moves to the injector first.
+    fn enqueue(&self, index: usize, task: Notified<Arc<Shared>>) {
         let remote = &self.workers[index];
         // `try_push` first: this is every yield's path, and the overflow's batcher, built on
         // the stack for each push, cost it about a tenth (`perf annotate`).
@@ -296,7 +333,6 @@ impl Shared {
                 counters::bump(&remote.counters.overflows, moved);
             }
         }
-        self.notify_parked();
     }
 
     /// From outside the runtime (or another runtime's worker): the injector. A push that
@@ -319,22 +355,36 @@ impl Shared {
     /// push and the count change could each miss the other (a store-load reordering).
     fn notify_parked(&self) {
         crate::loom::fence(SeqCst);
+        self.wake_parked();
+    }
+
+    /// `notify_parked` after the fence, for a caller that made the fence itself.
+    fn wake_parked(&self) {
         if let Some(index) = self.idle.worker_to_notify() {
             self.workers[index].parker.unpark(&self.reactor);
         }
     }
 
-    /// True if any queue or slot holds a task (a snapshot, for the last searcher's re-check).
+    /// True if the injector or a local queue holds a task: work that a searching worker can
+    /// take (a snapshot, for a searcher's spin and the last searcher's re-check before it
+    /// parks). The `next` slots do not count: a task there was put there by the slot's own
+    /// worker, which is awake and runs it next, and searchers only take it from a worker
+    /// that seems stuck (`steal_next`). Counting it had idle workers search in vain for as
+    /// long as any worker kept its `next` slot busy (issue 14, item 12), and no parked
+    /// worker is needed for it: schedules into a `next` slot notify nobody.
+    ///
     /// The `SeqCst` fence pairs with the one in `notify_parked`: the parking worker's count
     /// update, then this fence, then the queue reads; the pusher's push, then its fence, then
     /// its read of the counts. With a fence on each side, one of them sees the other.
     fn has_pending_work(&self) -> bool {
         crate::loom::fence(SeqCst);
-        !self.injector.is_empty()
-            || self
-                .workers
-                .iter()
-                .any(|remote| !remote.queue.is_empty() || remote.next.is_occupied())
+        !self.injector.is_empty() || self.workers.iter().any(|remote| !remote.queue.is_empty())
+    }
+
+    /// True if any task waits to run, in a `next` slot too (a snapshot): with the clock
+    /// paused, it must not jump while a worker is about to run something.
+    fn has_runnable_task(&self) -> bool {
+        self.has_pending_work() || self.workers.iter().any(|remote| remote.next.is_occupied())
     }
 }
 
@@ -345,7 +395,7 @@ impl Schedule for Arc<Shared> {
 
     fn yield_now(&self, task: Notified<Self>) {
         match context::worker_index(self) {
-            Some(index) => self.push_local(index, task),
+            Some(index) => self.push_yielded(index, task),
             None => self.push_remote(task),
         }
     }

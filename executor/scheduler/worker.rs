@@ -368,7 +368,7 @@ impl Worker {
         let timers = self.shared.reactor.timers();
         timers.is_paused()
             && self.shared.idle.counts().0 == 0
-            && !self.shared.has_pending_work()
+            && !self.shared.has_runnable_task()
             && timers.advance_paused_to_next()
     }
 }
