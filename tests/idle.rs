@@ -10,7 +10,6 @@
 
 mod support;
 
-use std::future::Future;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
@@ -77,15 +76,12 @@ fn pin_to_one_cpu() {
     );
 }
 
-/// Runs the future `load` makes on a runtime of two workers, all pinned to one CPU, until
-/// the measurement ends (it is given the flag that says it should go on), and asserts that
-/// meanwhile the runtime used at most `MAX_CORES` times the CPU time of a probe thread that
-/// spins all along beside it. A worker that keeps waking, or searches in vain, gets about
-/// as much as the probe and one that runs the load.
-fn assert_costs_one_core<F>(what: &str, load: impl FnOnce(Arc<AtomicBool>) -> F)
-where
-    F: Future<Output = ()> + Send + 'static,
-{
+/// Runs one task that computes for `work` (without a syscall) and yields, in a loop, on a
+/// runtime of two workers, all pinned to one CPU, and asserts that meanwhile the runtime
+/// used at most `MAX_CORES` times the CPU time of a probe thread that spins all along
+/// beside it. A worker that keeps waking, or searches in vain, gets about as much as the
+/// probe and the worker that runs the task.
+fn assert_a_yielding_task_costs_one_core(work: Duration) {
     pin_to_one_cpu();
     let going = Arc::new(AtomicBool::new(true));
     let probe = std::thread::Builder::new()
@@ -100,7 +96,18 @@ where
         })
         .expect("the probe thread starts");
     let runtime = runtime(2);
-    let task = runtime.spawn(load(going.clone()));
+    let task = runtime.spawn({
+        let going = going.clone();
+        async move {
+            while going.load(Relaxed) {
+                let start = Instant::now();
+                while start.elapsed() < work {
+                    std::hint::spin_loop();
+                }
+                goro::yield_now().await;
+            }
+        }
+    });
     std::thread::sleep(WARM_UP);
     let (parks, before) = (runtime.metrics().parks, cpu_ticks());
     std::thread::sleep(MEASURED);
@@ -114,13 +121,14 @@ where
     let probe = (after.1 - before.1).max(1) as f64;
     let cores = ((after.0 - before.0) as f64 - probe) / probe;
     eprintln!(
-        "{what}: {:.0} % of the probe's CPU time, {parks} parks",
+        "a task computing {work:?} per turn: {:.0} % of the probe's CPU time, {parks} parks",
         cores * 100.0
     );
     assert!(
         cores <= MAX_CORES,
-        "{what} cost {:.0} % of the CPU time of a thread that never sleeps, on a runtime of \
-         two workers ({parks} parks in {MEASURED:?}): the idle worker should stay parked",
+        "a task computing {work:?} per turn and yielding cost {:.0} % of the CPU time of a \
+         thread that never sleeps, on a runtime of two workers ({parks} parks in \
+         {MEASURED:?}): the idle worker should stay parked",
         cores * 100.0
     );
 }
@@ -131,14 +139,6 @@ fn in_child(name: &str) {
     assert_child_passed(name, &output);
 }
 
-/// Busy for `time` (without a syscall, as a task that computes).
-fn compute(time: Duration) {
-    let start = Instant::now();
-    while start.elapsed() < time {
-        std::hint::spin_loop();
-    }
-}
-
 #[test]
 fn one_task_yielding_in_a_loop_costs_one_core() {
     in_child("child_yield_loop");
@@ -147,14 +147,9 @@ fn one_task_yielding_in_a_loop_costs_one_core() {
 #[test]
 #[ignore = "run by one_task_yielding_in_a_loop_costs_one_core in a child process"]
 fn child_yield_loop() {
-    if !is_child() {
-        return;
+    if is_child() {
+        assert_a_yielding_task_costs_one_core(Duration::ZERO);
     }
-    assert_costs_one_core("one task yielding in a loop", |going| async move {
-        while going.load(Relaxed) {
-            goro::yield_now().await;
-        }
-    });
 }
 
 #[test]
@@ -165,13 +160,7 @@ fn one_task_computing_and_yielding_costs_one_core() {
 #[test]
 #[ignore = "run by one_task_computing_and_yielding_costs_one_core in a child process"]
 fn child_compute_and_yield() {
-    if !is_child() {
-        return;
+    if is_child() {
+        assert_a_yielding_task_costs_one_core(Duration::from_micros(50));
     }
-    assert_costs_one_core("one task computing 50 µs per turn", |going| async move {
-        while going.load(Relaxed) {
-            compute(Duration::from_micros(50));
-            goro::yield_now().await;
-        }
-    });
 }

@@ -53,20 +53,29 @@ fn steal_races_pop() {
     });
 }
 
-#[test]
-fn steal_races_overflow() {
-    loom::model(|| {
+/// The owner pushes one entry past a full ring while `stealers` stealers each try once.
+fn stealers_race_an_overflow(stealers: usize) {
+    loom::model(move || {
         let entries = CAPACITY + 1;
         let victim = Arc::new(LocalQueue::new());
         let seen: Seen = Arc::new(Mutex::new(Vec::new()));
         for value in 0..CAPACITY {
             victim.push(Box::new(value), |_| unreachable!("room for every entry"));
         }
-        let thief = stealer(victim.clone(), seen.clone());
+        let thieves: Vec<_> = (0..stealers)
+            .map(|_| stealer(victim.clone(), seen.clone()))
+            .collect();
         victim.push(Box::new(CAPACITY), |entry| record(&seen, entry));
-        thief.join().unwrap();
+        for thief in thieves {
+            thief.join().unwrap();
+        }
         check(entries, &victim, &seen);
     });
+}
+
+#[test]
+fn steal_races_overflow() {
+    stealers_race_an_overflow(1);
 }
 
 /// Issue 14, item 1: two steals (half, then half of the rest) between the owner finding its
@@ -74,23 +83,7 @@ fn steal_races_overflow() {
 /// two can leave fewer entries than the claim counts on.
 #[test]
 fn two_stealers_race_an_overflow() {
-    loom::model(|| {
-        let entries = CAPACITY + 1;
-        let victim = Arc::new(LocalQueue::new());
-        let seen: Seen = Arc::new(Mutex::new(Vec::new()));
-        for value in 0..CAPACITY {
-            victim.push(Box::new(value), |_| unreachable!("room for every entry"));
-        }
-        let thieves = [
-            stealer(victim.clone(), seen.clone()),
-            stealer(victim.clone(), seen.clone()),
-        ];
-        victim.push(Box::new(CAPACITY), |entry| record(&seen, entry));
-        for thief in thieves {
-            thief.join().unwrap();
-        }
-        check(entries, &victim, &seen);
-    });
+    stealers_race_an_overflow(2);
 }
 
 #[test]
