@@ -309,9 +309,7 @@ impl Shared {
     /// queues before it parks included (`idle.rs`), which therefore sees the task. The loom
     /// model `a_yield_that_wakes_nobody_is_not_lost_to_a_hand_off` checks this.
     fn push_yielded(&self, index: usize, task: Notified<Arc<Shared>>) {
-        let remote = &self.workers[index];
-        let alone = remote.queue.is_empty() && !remote.next.is_occupied();
-        self.enqueue(index, task);
+        let alone = self.enqueue(index, task) && !self.workers[index].next.is_occupied();
         crate::loom::fence(SeqCst);
         if alone && context::worker_index(self) == Some(index) {
             return;
@@ -320,18 +318,29 @@ impl Shared {
     }
 
     /// Pushes to the back of worker `index`'s queue (the caller is that worker); if it is
-    /// full, half of it moves to the injector first.
-    fn enqueue(&self, index: usize, task: Notified<Arc<Shared>>) {
-        let remote = &self.workers[index];
+    /// full, half of it moves to the injector first. True if the queue was empty before.
+    #[inline]
+    fn enqueue(&self, index: usize, task: Notified<Arc<Shared>>) -> bool {
         // `try_push` first: this is every yield's path, and the overflow's batcher, built on
         // the stack for each push, cost it about a tenth (`perf annotate`).
-        if let Err(task) = remote.queue.try_push(task) {
-            let mut spill = self.injector.batcher();
-            let moved = remote.queue.push(task, |task| spill.push(task));
-            drop(spill);
-            if moved > 0 {
-                counters::bump(&remote.counters.overflows, moved);
+        match self.workers[index].queue.try_push(task) {
+            Ok(ahead) => ahead == 0,
+            Err(task) => {
+                self.enqueue_slow(index, task);
+                false
             }
+        }
+    }
+
+    /// `enqueue` when the queue is full (or another producer holds its tail).
+    #[cold]
+    fn enqueue_slow(&self, index: usize, task: Notified<Arc<Shared>>) {
+        let remote = &self.workers[index];
+        let mut spill = self.injector.batcher();
+        let moved = remote.queue.push(task, |task| spill.push(task));
+        drop(spill);
+        if moved > 0 {
+            counters::bump(&remote.counters.overflows, moved);
         }
     }
 

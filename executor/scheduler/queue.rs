@@ -174,22 +174,24 @@ impl<T: Entry> LocalQueue<T> {
         pushed
     }
 
-    /// Appends `entry` if the ring has room and no other producer holds the tail; otherwise
-    /// gives it back (for `push`). The common case without `push`'s overflow closure, whose
-    /// state would live on the caller's stack on every push.
-    pub(crate) fn try_push(&self, entry: T) -> Result<(), T> {
+    /// Appends `entry` if the ring has room and no other producer holds the tail, and
+    /// returns how many entries were ahead of it (a snapshot: consumers may have taken some
+    /// since); otherwise gives it back (for `push`). The common case without `push`'s
+    /// overflow closure, whose state would live on the caller's stack on every push.
+    pub(crate) fn try_push(&self, entry: T) -> Result<usize, T> {
         let Some(reservation) = self.reserve() else {
             return Err(entry);
         };
         let position = reservation.position;
-        if self.room(position) == 0 {
+        let room = self.room(position);
+        if room == 0 {
             self.release(reservation, position);
             return Err(entry);
         }
         self.slot(position)
             .store(entry.into_ptr().as_ptr(), Relaxed);
         self.release(reservation, position + 1);
-        Ok(())
+        Ok(CAPACITY - room as usize)
     }
 
     /// Appends `entry`. If the ring is full, its older half goes to `overflow` first, oldest

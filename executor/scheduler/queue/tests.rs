@@ -43,7 +43,11 @@ fn a_full_queue_moves_its_older_half_out() {
 fn try_push_gives_the_entry_back_when_full() {
     let queue = LocalQueue::new();
     for value in 0..CAPACITY {
-        assert!(queue.try_push(Box::new(value)).is_ok());
+        assert_eq!(
+            queue.try_push(Box::new(value)).ok(),
+            Some(value),
+            "entries ahead"
+        );
     }
     let refused = queue
         .try_push(Box::new(CAPACITY))
@@ -51,7 +55,11 @@ fn try_push_gives_the_entry_back_when_full() {
     assert_eq!(*refused, CAPACITY);
     assert_eq!(queue.len(), CAPACITY);
     assert_eq!(queue.pop().map(|b| *b), Some(0));
-    assert!(queue.try_push(refused).is_ok(), "room again after a pop");
+    assert_eq!(
+        queue.try_push(refused).ok(),
+        Some(CAPACITY - 1),
+        "room after a pop"
+    );
     let popped: Vec<usize> = std::iter::from_fn(|| queue.pop().map(|b| *b)).collect();
     assert_eq!(popped, (1..=CAPACITY).collect::<Vec<_>>());
 }
