@@ -844,3 +844,101 @@ fn a_runtime_dropped_inside_its_own_task_still_shuts_down() {
         });
     }
 }
+
+/// Longer than any test: a timer this far out fires only if the shutdown fires it.
+const HOUR: Duration = Duration::from_secs(3600);
+
+#[test]
+fn a_blocking_task_asleep_in_block_on_does_not_hang_the_drop() {
+    for workers in WORKER_COUNTS {
+        bounded(LIMIT, move || {
+            let runtime = runtime(workers);
+            let handle = runtime.handle().clone();
+            let (started_tx, started_rx) = std::sync::mpsc::channel();
+            let (outcome_tx, outcome_rx) = std::sync::mpsc::channel();
+            drop(runtime.spawn_blocking(move || {
+                let _ = started_tx.send(());
+                let slept = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    handle.block_on(goro::time::sleep(HOUR))
+                }));
+                let _ = outcome_tx.send(slept.map_err(|p| panic_message(&*p)));
+            }));
+            started_rx.recv().unwrap();
+            drop(runtime);
+            let message = outcome_rx
+                .recv_timeout(Duration::from_secs(5))
+                .expect("the blocking task ended")
+                .expect_err("an hour-long sleep completed");
+            assert!(message.contains("shut down"), "unclear panic: {message}");
+        });
+    }
+}
+
+#[test]
+fn block_on_elsewhere_on_a_timer_returns_when_the_runtime_drops() {
+    for workers in WORKER_COUNTS {
+        bounded(LIMIT, move || {
+            let runtime = runtime(workers);
+            let blocked = Arc::new(AtomicUsize::new(0));
+            let waiters: Vec<_> = (0..3)
+                .map(|kind| {
+                    let handle = runtime.handle().clone();
+                    let blocked = blocked.clone();
+                    std::thread::spawn(move || {
+                        let waited = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                            handle.block_on(async move {
+                                blocked.fetch_add(1, SeqCst);
+                                match kind {
+                                    0 => goro::time::sleep(HOUR).await,
+                                    1 => {
+                                        let mut ticks = goro::time::interval(HOUR);
+                                        ticks.tick().await;
+                                        ticks.tick().await;
+                                    }
+                                    _ => {
+                                        let pending = std::future::pending::<()>();
+                                        let _ = goro::time::timeout(HOUR, pending).await;
+                                    }
+                                }
+                            })
+                        }));
+                        waited.map_err(|p| panic_message(&*p))
+                    })
+                })
+                .collect();
+            block_until(LIMIT, "the threads to block", || blocked.load(SeqCst) == 3);
+            std::thread::sleep(Duration::from_millis(10));
+            drop(runtime);
+            for waiter in waiters {
+                let message = waiter.join().unwrap().expect_err("an hour passed");
+                assert!(
+                    message.contains("goro") && message.contains("shut down"),
+                    "unclear panic: {message}"
+                );
+            }
+        });
+    }
+}
+
+#[test]
+fn a_timer_outliving_its_runtime_is_woken_and_then_panics_clearly() {
+    use std::future::Future;
+    bounded(LIMIT, || {
+        let runtime = runtime(1);
+        let made = runtime.spawn_blocking(|| Box::pin(goro::time::sleep(HOUR)));
+        let mut sleep = runtime.block_on(made).unwrap();
+        // Its waker panics when the shutdown fires it: contained, the drop goes on.
+        let waker = panicking_waker();
+        let mut cx = std::task::Context::from_waker(&waker);
+        assert!(sleep.as_mut().poll(&mut cx).is_pending());
+        drop(runtime);
+        let message = expect_panic(|| sleep.as_mut().poll(&mut cx));
+        assert!(message.contains("shut down"), "unclear panic: {message}");
+        // One whose deadline has passed completes.
+        let runtime = support::runtime(1);
+        let made = runtime.spawn_blocking(|| Box::pin(goro::time::sleep(Duration::ZERO)));
+        let mut sleep = runtime.block_on(made).unwrap();
+        drop(runtime);
+        assert!(sleep.as_mut().poll(&mut cx).is_ready());
+    });
+}

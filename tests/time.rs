@@ -1,8 +1,11 @@
 //! `goro::time`: sleeps that are never early and only a little late, their order,
 //! `sleep_until`, `Sleep::reset`/`deadline`/`is_elapsed`, dropping a pending sleep,
 //! `timeout` both ways, `interval` and its `MissedTickBehavior`s, 100,000 concurrent sleeps,
-//! and paused time (`start_paused`, `advance`). Each `suite!` test runs on 1 and on 4
-//! workers.
+//! and paused time (`start_paused`, `advance`, and when the clock may jump: not while the
+//! body, a task or a blocking task can still run, and always once none can). Arithmetic at
+//! the far end of time (`Duration::MAX` periods and advances, a stall of more than
+//! `u32::MAX` periods) saturates. A timer waker that panics stops neither timers nor
+//! sockets. Each `suite!` test runs on 1 and on 4 workers.
 
 mod support;
 
@@ -313,8 +316,8 @@ suite! {
         let wall = Instant::now();
         let order = Arc::new(Mutex::new(Vec::new()));
         let o = order.clone();
-        // Spawned from a task, not from the body: the body runs on the block_on thread,
-        // which is not a worker, so the clock may jump while it is still spawning.
+        // Spawned from a task: the test is about workers alone (the body, on the block_on
+        // thread, holds the clock while it runs too; see the tests further down).
         let all = goro::spawn(async move {
             let o2 = o.clone();
             let sleeper = goro::spawn(async move {
@@ -496,6 +499,88 @@ suite! {
         });
         assert_eq!(task.await.unwrap(), (true, true));
     }
+
+    [start_paused = true] async fn paused_clock_stands_still_while_the_body_can_run() {
+        // The body runs on the block_on thread, not on a worker. Each round it awaits a
+        // trivial task while an hour-long sleep is pending in another: when that task ends,
+        // every worker is idle, but the body is about to run, so the clock must not jump.
+        let start = clock();
+        let sleeper = goro::spawn(goro::time::sleep(Duration::from_secs(3600)));
+        for round in 0..2_000 {
+            goro::spawn(async {}).await.unwrap();
+            assert_eq!(clock(), start, "round {round}: the paused clock jumped while the body could run");
+        }
+        assert!(!sleeper.is_finished());
+        sleeper.abort();
+        assert!(sleeper.await.unwrap_err().is_cancelled());
+    }
+
+    [start_paused = true] async fn paused_clock_stands_still_while_a_blocking_task_runs() {
+        let work = || {
+            std::thread::sleep(Duration::from_millis(50));
+            5
+        };
+        // Awaited by the body, and by a task.
+        let out = goro::time::timeout(Duration::from_secs(10), goro::spawn_blocking(work)).await;
+        assert_eq!(out.expect("the clock jumped while a blocking task ran").unwrap(), 5);
+        let task = goro::spawn(goro::time::timeout(Duration::from_secs(10), goro::spawn_blocking(work)));
+        assert_eq!(task.await.unwrap().expect("the clock jumped while a blocking task ran").unwrap(), 5);
+        // Detached: the clock waits for it, then jumps (somebody must still move it once
+        // the blocking task, the last busy participant, is done).
+        let start = clock();
+        let detached = goro::spawn_blocking(work);
+        goro::time::sleep(Duration::from_secs(3600)).await;
+        assert!(detached.is_finished(), "an hour passed before a 50 ms blocking task ended");
+        assert_eq!(clock() - start, Duration::from_secs(3600));
+        assert_eq!(detached.await.unwrap(), 5);
+    }
+
+    async fn an_interval_of_duration_max_ticks_once() {
+        let mut ticks = goro::time::interval(Duration::MAX);
+        let mut task = tokio_test::task::spawn(());
+        assert_ready!(task.enter(|cx, _| ticks.poll_tick(cx)));
+        assert_pending!(task.enter(|cx, _| ticks.poll_tick(cx)));
+        ticks.reset();
+        assert_pending!(task.enter(|cx, _| ticks.poll_tick(cx)));
+        for behavior in [goro::time::MissedTickBehavior::Delay, goro::time::MissedTickBehavior::Skip] {
+            let mut ticks = goro::time::interval(Duration::MAX);
+            ticks.set_missed_tick_behavior(behavior);
+            assert_ready!(task.enter(|cx, _| ticks.poll_tick(cx)));
+            assert_pending!(task.enter(|cx, _| ticks.poll_tick(cx)));
+        }
+    }
+
+    [start_paused = true] async fn paused_skip_after_more_than_u32_max_missed_periods() {
+        let mut ticks = goro::time::interval(Duration::from_nanos(1));
+        ticks.set_missed_tick_behavior(goro::time::MissedTickBehavior::Skip);
+        let mut task = tokio_test::task::spawn(());
+        let first = assert_ready!(task.enter(|cx, _| ticks.poll_tick(cx)));
+        // 5 s of 1 ns periods: 5e9 missed ticks, more than u32::MAX.
+        goro::time::advance(Duration::from_secs(5));
+        let missed = assert_ready!(task.enter(|cx, _| ticks.poll_tick(cx)));
+        assert_eq!(missed - first, Duration::from_nanos(1));
+        // Skip drops the missed ticks: the next one is one period after now.
+        assert_pending!(task.enter(|cx, _| ticks.poll_tick(cx)));
+        goro::time::advance(Duration::from_millis(1));
+        let next = assert_ready!(task.enter(|cx, _| ticks.poll_tick(cx)));
+        assert_eq!(next - first, Duration::from_secs(5) + Duration::from_nanos(1));
+    }
+
+    [start_paused = true] async fn paused_advance_by_duration_max_saturates() {
+        let start = clock();
+        let century = Duration::from_secs(100 * 365 * 86_400);
+        let mut far = tokio_test::task::spawn(goro::time::sleep(century));
+        assert_pending!(far.poll());
+        goro::time::advance(Duration::MAX);
+        assert!(far.is_woken(), "advance(Duration::MAX) did not fire a 100-year sleep");
+        assert_ready!(far.poll());
+        assert!(clock() - start >= century);
+        // The clock stays usable at the end of time.
+        goro::time::advance(Duration::MAX);
+        goro::time::sleep(Duration::from_secs(1)).await;
+        let mut ticks = goro::time::interval(Duration::from_secs(1));
+        ticks.tick().await;
+    }
 }
 
 #[test]
@@ -538,4 +623,90 @@ fn a_hundred_thousand_concurrent_sleeps() {
         );
         eprintln!("{n} concurrent 50 ms sleeps: {took:?}");
     });
+}
+
+/// Sleeps of 1 ms awaited directly by a `block_on` body under a paused clock, for `wall` of
+/// real time; returns how many. When the body parks it may be the last to become idle, and
+/// then somebody must still move the clock. Between two sleeps the body works for 0 to
+/// 100 µs (real time), so that its next timer lands at every point of a worker's way to its
+/// park.
+fn sleeps_in_the_body(workers: usize, wall: Duration) -> u64 {
+    runtime(workers).block_on(async move {
+        goro::time::pause();
+        let start = (Instant::now(), clock());
+        let mut rng = 0x2545_F491_4F6C_DD1Du64;
+        let mut rounds = 0;
+        while start.0.elapsed() < wall {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            let work = Duration::from_nanos(rng % 100_000);
+            let began = Instant::now();
+            while began.elapsed() < work {
+                std::hint::spin_loop();
+            }
+            goro::time::sleep(Duration::from_millis(1)).await;
+            rounds += 1;
+        }
+        assert_eq!(clock() - start.1, Duration::from_millis(rounds));
+        rounds
+    })
+}
+
+#[test]
+fn paused_sleeps_awaited_in_the_body_never_stall() {
+    // Four bodies at once, each on a runtime of its own, on 1 and on 4 workers.
+    let bodies: Vec<_> = [1, 4, 1, 4]
+        .into_iter()
+        .map(|workers| {
+            std::thread::spawn(move || sleeps_in_the_body(workers, Duration::from_secs(2)))
+        })
+        .collect();
+    let rounds = bounded(Duration::from_secs(15), move || {
+        bodies
+            .into_iter()
+            .map(|body| body.join().unwrap())
+            .sum::<u64>()
+    });
+    eprintln!("{rounds} sleeps in block_on bodies");
+}
+
+#[test]
+fn a_timer_waker_that_panics_stops_neither_timers_nor_sockets() {
+    use futures::io::{AsyncReadExt, AsyncWriteExt};
+    use std::future::Future;
+    for workers in WORKER_COUNTS {
+        bounded(Duration::from_secs(10), move || {
+            let runtime = runtime(workers);
+            runtime.block_on(async {
+                for _ in 0..3 {
+                    let mut doomed = Box::pin(goro::time::sleep(Duration::from_millis(2)));
+                    let waker = panicking_waker();
+                    let mut cx = std::task::Context::from_waker(&waker);
+                    assert!(doomed.as_mut().poll(&mut cx).is_pending());
+                    // The reactor fires the panicking waker meanwhile (the panic hook's report,
+                    // a backtrace maybe, may make this sleep late; it must end).
+                    assert!(
+                        timed_sleep(Duration::from_millis(20)).await >= Duration::from_millis(20)
+                    );
+                }
+                let listener = goro::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+                let addr = listener.local_addr().unwrap();
+                let server = goro::spawn(async move {
+                    let (mut stream, _) = listener.accept().await.unwrap();
+                    let mut buf = [0u8; 4];
+                    stream.read_exact(&mut buf).await.unwrap();
+                    stream.write_all(&buf).await.unwrap();
+                });
+                let mut client = goro::net::TcpStream::connect(addr).await.unwrap();
+                client.write_all(b"ping").await.unwrap();
+                let mut buf = [0u8; 4];
+                within(LIMIT, "a round trip", client.read_exact(&mut buf))
+                    .await
+                    .unwrap();
+                assert_eq!(&buf, b"ping");
+                server.await.unwrap();
+            });
+        });
+    }
 }

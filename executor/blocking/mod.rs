@@ -19,11 +19,18 @@
 //!
 //! Blocking tasks are not in the runtime's registry: they cannot be cancelled once running,
 //! so shutdown waits for them here instead.
+//!
+//! ## The paused clock
+//! A blocking task holds the runtime's paused clock from its spawn until it completes (its
+//! `JoinHandle` woken, then `Schedule::release`), so that the clock does not jump while it
+//! works (see the scheduler's `paused_clock.rs`); the release may be the last one, and then
+//! jumps the clock itself.
 
 mod task;
 
 use crate::loom::{Arc, Condvar, Mutex, lock};
 use crate::runtime::Handle;
+use crate::scheduler::Shared;
 use crate::task::{Id, JoinHandle, Notified, Schedule, Task};
 use std::collections::VecDeque;
 use std::fmt;
@@ -49,6 +56,8 @@ struct Inner {
     work: Condvar,
     /// `shutdown` waits here for threads to exit.
     exited: Condvar,
+    /// The runtime's scheduler, whose paused clock each task holds.
+    scheduler: Arc<Shared>,
     max_threads: usize,
     keep_alive: Duration,
     thread_name: String,
@@ -75,6 +84,7 @@ thread_local! {
 
 impl BlockingPool {
     pub(crate) fn new(
+        scheduler: Arc<Shared>,
         max_threads: usize,
         keep_alive: Duration,
         thread_name: String,
@@ -94,6 +104,7 @@ impl BlockingPool {
                     }),
                     work: Condvar::new(),
                     exited: Condvar::new(),
+                    scheduler,
                     max_threads,
                     keep_alive,
                     thread_name,
@@ -164,6 +175,8 @@ impl Spawner {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
+        // Released when the task completes, cancelled ones too (see the module doc).
+        self.inner.scheduler.hold_clock();
         let (notified, join) =
             crate::task::new_unregistered(BlockingTask::new(f), self.clone(), Id::next(), location);
         if handle.scheduler.is_shutdown() {
@@ -297,6 +310,7 @@ impl Schedule for Spawner {
     }
 
     fn release(&self, _task: &Task<Self>) -> Option<Task<Self>> {
+        self.inner.scheduler.release_clock();
         None
     }
 }

@@ -7,7 +7,13 @@ use std::sync::mpsc;
 #[test]
 fn shutdown_joins_a_thread_whose_start_raced_with_it() {
     let runtime = crate::Builder::new().worker_threads(1).build().unwrap();
-    let pool = BlockingPool::new(4, Duration::from_secs(60), "race-blocking".into(), None);
+    let pool = BlockingPool::new(
+        runtime.handle().scheduler.clone(),
+        4,
+        Duration::from_secs(60),
+        "race-blocking".into(),
+        None,
+    );
     let spawner = pool.spawner();
     {
         // What `spawn` does before it starts a thread.

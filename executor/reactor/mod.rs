@@ -12,21 +12,32 @@
 //!
 //! ## Shutdown
 //! When the runtime drops, `Handle::shutdown` marks every registration shut down and wakes
-//! it (a socket that outlives its runtime answers an error instead of hanging), then drops
-//! every timer's waker, which breaks the reference cycle task → scheduler → reactor → waker
-//! → task.
+//! it (a socket that outlives its runtime answers an error instead of hanging), then closes
+//! the timers and wakes every pending one (a timer that outlives its runtime completes if
+//! its deadline passed, else panics with a clear message, instead of hanging; see
+//! `timer.rs`). The wheel lets go of every waker, which breaks the reference cycle task →
+//! scheduler → reactor → waker → task.
 
+mod clock;
 mod driver;
 mod io;
 mod timer;
 mod wheel;
 
+pub(crate) use clock::saturating_add;
 pub(crate) use driver::Driver;
 pub(crate) use io::{Direction, IoSource};
-pub(crate) use timer::TimerHandle;
+pub(crate) use timer::{Holds, TimerHandle};
 
 use crate::loom::Arc;
 use std::io as stdio;
+use std::task::Waker;
+
+/// Wakes `waker`, containing a panic of its `wake`: the panic hook has reported it, and the
+/// thread goes on (it may be the driver's, with more wakers to wake; see `timer.rs`).
+pub(crate) fn wake_contained(waker: Waker) {
+    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| waker.wake()));
+}
 
 /// Token of the `mio::Waker`; registrations use the others.
 const WAKE_TOKEN: mio::Token = mio::Token(usize::MAX);

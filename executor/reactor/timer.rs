@@ -1,33 +1,71 @@
-//! Timers: the wheel (`wheel.rs`) behind a mutex, the clock it runs on, and the handle a
-//! `Sleep` keeps.
+//! Timers: the wheel (`wheel.rs`) behind a mutex, the clock it runs on (`clock.rs`), and the
+//! handle a `Sleep` keeps.
 //!
 //! ## Time
 //! Ticks are whole milliseconds since the reactor was created. A deadline is rounded up to
 //! its tick and due timers are found by rounding the clock down, so a timer never fires
 //! before its deadline and fires at most about a millisecond after it (plus scheduling).
+//! Arithmetic on instants and ticks saturates: a deadline or a clock past what the types
+//! hold stands at the end of time rather than panicking.
 //!
 //! The clock is `Instant::now()`, unless the runtime's time was paused (for tests): then it
 //! stands still, on a whole tick so that `advance(d)` fires a timer due exactly `d` later,
-//! moves only by `advance`, and jumps to the next deadline when every worker is idle
-//! (`advance_paused_to_next`). After `resume` it runs again at real speed from where it
-//! stood (`Clock::Shifted`), so it never goes back and no timer fires early.
+//! moves only by `advance`, and jumps to the next deadline when nothing else can happen
+//! (`advance_paused_to_next_if`, below). After `resume` it runs again at real speed from
+//! where it stood (`Clock::Shifted`), so it never goes back and no timer fires early.
+//!
+//! ## Holds on the paused clock
+//! A paused clock may jump only when every worker is idle (the scheduler's part, see its
+//! `paused_clock.rs`) and nothing the scheduler cannot see is under way. The latter take
+//! *holds* here (tokio calls them inhibitions of auto-advance): a `block_on` thread that is
+//! not parked, a blocking task that has not finished, and a thread waking the timers of a
+//! jump. `advance_paused_to_next_if` checks under the wheel lock that no hold is taken and
+//! asks the scheduler whether its workers are idle; the jumping thread then holds the clock
+//! itself until it has woken what fired, so that a second thread that also found everything
+//! idle jumps after it only if the first jump woke nobody.
 //!
 //! ## Waking the parked driver
 //! The driver sleeps in `mio::Poll::poll` until the earliest deadline it saw. A timer
 //! inserted with an earlier deadline must wake it. `until_next` records the tick the driver
-//! will sleep until (`parked_until`) under the wheel lock, and `insert` compares against it
+//! will sleep until (`parked_until`) under the wheel lock, and an insert compares against it
 //! under the same lock, so the insert either comes first (the driver sees the timer) or sees
 //! the driver's deadline (and wakes it; a wake before the poll makes the poll return at once).
+//! While the clock is paused the driver sleeps without a deadline and no insert wakes it:
+//! only `advance` and the jumps move a paused clock, and they fire the timers themselves.
+//!
+//! ## Wakers that panic
+//! Fired timers are woken outside the lock, each under `catch_unwind`
+//! (`reactor::wake_contained`): a waker that panics must not unwind through the driver's
+//! turn (it would kill the worker turning it and leave the driver's lock poisoned), and the
+//! wakers after it are still woken.
+//!
+//! ## Shutdown
+//! `shutdown` closes the timers and fires every pending one (the wheel advances to the end of
+//! time) under the wheel lock, then wakes them outside it: a thread blocked on a goro timer,
+//! in or out of the runtime, returns. Once closed, nothing is inserted or moved (the check is
+//! under the same lock, so no timer slips into the wheel after the last firing and keeps its
+//! waker forever): a timer polled after its deadline completes, one polled before it panics
+//! with a message saying that its runtime shut down, since nothing could ever fire it.
 
+use super::clock::{Clock, saturating_add};
 use super::wheel::{TimerKey, Wheel};
-use crate::loom::{AtomicBool, Mutex, lock};
+use crate::loom::{Arc, AtomicBool, AtomicUsize, Mutex, MutexGuard, lock};
 use std::fmt;
-use std::sync::atomic::Ordering::{Acquire, Release};
+use std::sync::atomic::Ordering::{Acquire, Release, SeqCst};
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
 /// `parked_until` when no driver is sleeping on the timers.
 const NOT_PARKED: u64 = 0;
+
+/// The panic of a timer polled, before its deadline, after its runtime shut down.
+const SHUT_DOWN: &str = "goro: a timer (a `Sleep`, `Interval` or `Timeout`) was polled after \
+     its runtime shut down, so it can never fire; await timers before the runtime is dropped, \
+     or drop them with it";
+
+/// The timers shut down: nothing can be registered.
+#[derive(Debug)]
+struct Closed;
 
 /// The reactor's timers.
 pub(crate) struct Timers {
@@ -36,8 +74,35 @@ pub(crate) struct Timers {
     /// True unless the clock is `Clock::Real`, so that reading a real clock costs no lock.
     /// `Acquire`/`Release` pair the flag with the clock written under the lock.
     virtual_clock: AtomicBool,
-    /// Set by `shutdown`: no timer may be inserted any more.
-    closed: AtomicBool,
+    holds: Holds,
+}
+
+/// The holds on a paused clock (module doc), counted apart so that a `block_on` waker can
+/// take one for the thread it wakes without keeping the whole reactor alive.
+///
+/// `SeqCst`, every access: a participant that becomes idle releases its hold (or marks
+/// itself parked), then reads the others' state; of two doing that at once, at least one
+/// must see the other idle (see the scheduler's `paused_clock.rs`), which only a single
+/// order of all these operations guarantees.
+#[derive(Clone, Debug)]
+pub(crate) struct Holds(Arc<AtomicUsize>);
+
+impl Holds {
+    /// Takes a hold.
+    pub(crate) fn take(&self) {
+        self.0.fetch_add(1, SeqCst);
+    }
+
+    /// How many holds are taken.
+    #[cfg(all(test, loom))]
+    pub(crate) fn count(&self) -> usize {
+        self.0.load(SeqCst)
+    }
+
+    /// True if `other` counts the holds of the same clock.
+    pub(crate) fn is_same(&self, other: &Holds) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
 }
 
 struct State {
@@ -45,30 +110,18 @@ struct State {
     clock: Clock,
     parked_until: u64,
     fired: Vec<Waker>,
-}
-
-/// Where the runtime's time comes from.
-#[derive(Clone, Copy)]
-enum Clock {
-    /// `Instant::now()`.
-    Real,
-    /// Stopped at this instant.
-    Paused(Instant),
-    /// Running at real speed from `at`, which it showed at the real instant `since`.
-    Shifted { at: Instant, since: Instant },
-}
-
-impl Clock {
-    fn now(self) -> Instant {
-        match self {
-            Clock::Real => Instant::now(),
-            Clock::Paused(at) => at,
-            Clock::Shifted { at, since } => at + since.elapsed(),
-        }
-    }
+    /// Set by `shutdown`: no timer may be inserted or moved any more.
+    closed: bool,
 }
 
 impl State {
+    /// Moves the timer of `key`, which a live `TimerHandle` holds, to `tick`. Such a key is
+    /// never stale: only the handle's own cancel retires it, and the wheel is never replaced.
+    fn move_registered(&mut self, key: TimerKey, tick: u64) {
+        let moved = self.wheel.reset(key, tick);
+        debug_assert!(moved, "a registered timer's key went stale");
+    }
+
     /// A timer now fires at `tick`: true if the driver sleeps past it and must be woken
     /// (see the module doc).
     fn note_deadline(&mut self, tick: u64) -> bool {
@@ -89,9 +142,10 @@ impl Timers {
                 clock: Clock::Real,
                 parked_until: NOT_PARKED,
                 fired: Vec::new(),
+                closed: false,
             }),
             virtual_clock: AtomicBool::new(false),
-            closed: AtomicBool::new(false),
+            holds: Holds(Arc::new(AtomicUsize::new(0))),
         }
     }
 
@@ -103,14 +157,16 @@ impl Timers {
         Instant::now()
     }
 
+    /// Milliseconds since `origin` as a tick, saturating at `u64::MAX`.
+    fn tick_of(millis: u128) -> u64 {
+        u64::try_from(millis).unwrap_or(u64::MAX)
+    }
+
     fn tick_ceil(&self, deadline: Instant) -> u64 {
         let since = deadline.saturating_duration_since(self.origin);
-        let ms = since.as_millis() as u64;
-        if since > Duration::from_millis(ms) {
-            ms + 1
-        } else {
-            ms
-        }
+        let ms = since.as_millis();
+        let rounded_up = ms + u128::from(since > Duration::from_millis(Self::tick_of(ms)));
+        Self::tick_of(rounded_up)
     }
 
     /// `at` as a [`TimerHandle`] stores it: nanoseconds since `origin`, negative before it,
@@ -144,22 +200,23 @@ impl Timers {
     }
 
     fn tick_floor(&self, now: Instant) -> u64 {
-        now.saturating_duration_since(self.origin).as_millis() as u64
+        Self::tick_of(now.saturating_duration_since(self.origin).as_millis())
     }
 
     fn instant_of(&self, tick: u64) -> Instant {
-        self.origin + Duration::from_millis(tick)
+        saturating_add(self.origin, Duration::from_millis(tick))
     }
 
     /// How long the driver may sleep before the next timer is due; `None` if no timer is
     /// pending, or if time is paused (the clock then moves only when told to). Records the
-    /// deadline for `insert` (see the module doc).
+    /// deadline for inserts (see the module doc).
     pub(crate) fn until_next(&self) -> Option<Duration> {
         let mut state = lock(&self.state);
-        let next = match state.clock {
-            Clock::Paused(_) => None,
-            _ => state.wheel.next_expiration(),
-        };
+        if let Clock::Paused(_) = state.clock {
+            state.parked_until = NOT_PARKED;
+            return None;
+        }
+        let next = state.wheel.next_expiration();
         state.parked_until = next.unwrap_or(u64::MAX);
         let now = state.clock.now();
         next.map(|tick| self.instant_of(tick).saturating_duration_since(now))
@@ -175,14 +232,15 @@ impl Timers {
     }
 
     /// Advances the wheel to `tick` and wakes what fired, outside the lock (a woken task may
-    /// be polled on this thread and insert a timer).
-    fn fire_locked(&self, mut state: crate::loom::MutexGuard<'_, State>, tick: u64) -> usize {
+    /// be polled on this thread and insert a timer) and each waker on its own
+    /// (`wake_contained`).
+    fn fire_locked(&self, mut state: MutexGuard<'_, State>, tick: u64) -> usize {
         let mut fired = std::mem::take(&mut state.fired);
         state.wheel.advance_to(tick, &mut fired);
         drop(state);
         let count = fired.len();
         for waker in fired.drain(..) {
-            waker.wake();
+            super::wake_contained(waker);
         }
         let mut state = lock(&self.state);
         if state.fired.capacity() < fired.capacity() {
@@ -213,54 +271,58 @@ impl Timers {
         }
     }
 
-    /// True while the clock is paused.
-    pub(crate) fn is_paused(&self) -> bool {
-        self.virtual_clock.load(Acquire) && matches!(lock(&self.state).clock, Clock::Paused(_))
-    }
-
-    /// Moves a paused clock forward by `by` and fires what came due. False if not paused.
+    /// Moves a paused clock forward by `by` (at most to the end of time) and fires what came
+    /// due. False if not paused.
     pub(crate) fn advance(&self, by: Duration) -> bool {
         let mut state = lock(&self.state);
         let Clock::Paused(at) = state.clock else {
             return false;
         };
-        let to = at + by;
+        let to = saturating_add(at, by);
         state.clock = Clock::Paused(to);
         let tick = self.tick_floor(to);
         self.fire_locked(state, tick);
         true
     }
 
-    /// With the clock paused and nothing else to do, jumps to the next deadline and fires
-    /// it. False if the clock runs or no timer is pending.
-    pub(crate) fn advance_paused_to_next(&self) -> bool {
+    /// With the clock paused, no hold taken and `idle()` (the scheduler's answer: every
+    /// worker idle, no task queued), jumps to the next deadline and fires it, holding the
+    /// clock while it wakes what fired (see the module doc). False if it did not jump.
+    pub(crate) fn advance_paused_to_next_if(&self, idle: impl FnOnce() -> bool) -> bool {
+        if !self.virtual_clock.load(Acquire) {
+            return false;
+        }
         let mut state = lock(&self.state);
         let (Clock::Paused(at), Some(next)) = (state.clock, state.wheel.next_expiration()) else {
             return false;
         };
+        if self.holds.0.load(SeqCst) != 0 || !idle() {
+            return false;
+        }
         state.clock = Clock::Paused(self.instant_of(next).max(at));
+        self.holds.take();
         self.fire_locked(state, next);
+        self.holds.0.fetch_sub(1, SeqCst);
         true
     }
 
-    /// Registers a timer for `tick`. Returns the key and whether the driver must be woken to
-    /// sleep less. `None` once the reactor shut down.
-    fn insert(&self, tick: u64, waker: &Waker) -> Option<(TimerKey, bool)> {
-        if self.closed.load(Acquire) {
-            return None;
-        }
-        let mut state = lock(&self.state);
-        let key = state.wheel.insert(tick, waker.clone());
-        Some((key, state.note_deadline(tick)))
+    /// The holds on the paused clock (see the module doc).
+    pub(crate) fn holds(&self) -> &Holds {
+        &self.holds
     }
 
-    /// Drops every timer's waker (see the reactor's shutdown).
+    /// Releases a hold taken with `holds().take()`. True if it was the last one and the
+    /// clock may be paused: the caller must then see whether the clock can jump.
+    pub(crate) fn release(&self) -> bool {
+        let last = self.holds.0.fetch_sub(1, SeqCst) == 1;
+        last && self.virtual_clock.load(Acquire)
+    }
+
+    /// Closes the timers and wakes every pending one (see the module doc).
     pub(crate) fn shutdown(&self) {
-        self.closed.store(true, Release);
         let mut state = lock(&self.state);
-        let wheel = std::mem::take(&mut state.wheel);
-        drop(state);
-        drop(wheel);
+        state.closed = true;
+        self.fire_locked(state, u64::MAX);
     }
 }
 
@@ -311,49 +373,52 @@ impl TimerHandle {
     }
 
     /// Ready once the clock passed the deadline.
+    ///
+    /// # Panics
+    /// If the deadline has not passed and the runtime shut down (see the module doc).
     pub(crate) fn poll_elapsed(&mut self, cx: &mut Context<'_>) -> Poll<()> {
         if self.is_elapsed() {
             self.cancel();
             return Poll::Ready(());
         }
-        let timers = self.reactor.timers();
-        let tick = Timers::tick_ceil_offset(self.deadline);
-        let key = self.key;
-        if !key.is_registered() {
-            match timers.insert(tick, cx.waker()) {
-                Some((key, wake)) => {
-                    self.key = key;
-                    if wake {
-                        self.reactor.wake();
-                    }
-                }
-                None => panic!("goro: a timer was polled after its runtime shut down"),
-            }
-            return Poll::Pending;
+        if self.register(cx.waker()).is_err() {
+            panic!("{SHUT_DOWN}");
         }
-        let mut state = lock(&timers.state);
-        if state.wheel.is_fired(key) {
-            // Fired, yet the clock is short of the deadline: the wheel ran ahead of a clock
-            // that was paused and resumed. Wait for the real deadline.
-            if !state.wheel.reset(key, tick) {
-                drop(state);
-                self.key = TimerKey::UNREGISTERED;
-                return self.poll_elapsed(cx);
-            }
-            let wake = state.note_deadline(tick);
-            state.wheel.set_waker(key, cx.waker());
-            drop(state);
-            if wake {
-                self.reactor.wake();
-            }
-            return Poll::Pending;
-        }
-        state.wheel.set_waker(key, cx.waker());
         Poll::Pending
     }
 
+    /// Puts the timer in the wheel with `waker`, or gives a registered one `waker`; wakes
+    /// the driver if it sleeps past the deadline. `Err` once the timers shut down.
+    fn register(&mut self, waker: &Waker) -> Result<(), Closed> {
+        let timers = self.reactor.timers();
+        let tick = Timers::tick_ceil_offset(self.deadline);
+        let key = self.key;
+        let mut state = lock(&timers.state);
+        if state.closed {
+            return Err(Closed);
+        }
+        let wake = if !key.is_registered() {
+            self.key = state.wheel.insert(tick, waker.clone());
+            state.note_deadline(tick)
+        } else if state.wheel.is_fired(key) {
+            // Fired, yet the clock is short of the deadline: the wheel ran ahead of a clock
+            // that was paused and resumed. Wait for the real deadline.
+            state.move_registered(key, tick);
+            state.wheel.set_waker(key, waker);
+            state.note_deadline(tick)
+        } else {
+            state.wheel.set_waker(key, waker);
+            false
+        };
+        drop(state);
+        if wake {
+            self.reactor.wake();
+        }
+        Ok(())
+    }
+
     /// Sets the deadline and moves a registered timer to it in place (an unregistered one is
-    /// inserted at the next poll).
+    /// inserted at the next poll; after shutdown nothing moves, the next poll decides).
     pub(crate) fn reset(&mut self, deadline: Instant) {
         let timers = self.reactor.timers();
         self.deadline = timers.offset_of(deadline);
@@ -363,9 +428,11 @@ impl TimerHandle {
         }
         let tick = Timers::tick_ceil_offset(self.deadline);
         let mut state = lock(&timers.state);
-        if !state.wheel.reset(key, tick) {
-            self.key = TimerKey::UNREGISTERED;
-        } else if state.note_deadline(tick) {
+        if state.closed {
+            return;
+        }
+        state.move_registered(key, tick);
+        if state.note_deadline(tick) {
             drop(state);
             self.reactor.wake();
         }
@@ -382,5 +449,141 @@ impl TimerHandle {
 impl Drop for TimerHandle {
     fn drop(&mut self) {
         self.cancel();
+    }
+}
+
+/// A waker that counts its wakes, for the tests and the loom models below.
+#[cfg(test)]
+fn counting_waker() -> (std::sync::Arc<CountWakes>, Waker) {
+    let wakes = std::sync::Arc::new(CountWakes(AtomicUsize::new(0)));
+    (wakes.clone(), Waker::from(wakes))
+}
+
+#[cfg(test)]
+struct CountWakes(AtomicUsize);
+
+#[cfg(test)]
+impl CountWakes {
+    fn count(&self) -> usize {
+        self.0.load(SeqCst)
+    }
+}
+
+#[cfg(test)]
+impl std::task::Wake for CountWakes {
+    fn wake(self: std::sync::Arc<Self>) {
+        self.0.fetch_add(1, SeqCst);
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::{TimerHandle, counting_waker};
+    use crate::reactor::Handle;
+    use std::time::{Duration, Instant};
+
+    #[test]
+    fn every_timer_registered_before_the_shutdown_is_woken_by_it() {
+        // A registration racing with the shutdown either fails or lands before the shutdown
+        // fires the wheel, never after it (where its waker would stay, unwoken, for good).
+        for _ in 0..500 {
+            let (_driver, reactor) = Handle::new().unwrap();
+            let (wakes, waker) = counting_waker();
+            let registering = reactor.clone();
+            let registrar = std::thread::spawn(move || {
+                let far = Instant::now() + Duration::from_secs(3600);
+                let mut registered = Vec::new();
+                loop {
+                    let mut timer = TimerHandle::new(registering.clone(), far);
+                    if timer.register(&waker).is_err() {
+                        return registered;
+                    }
+                    registered.push(timer);
+                }
+            });
+            std::thread::yield_now();
+            reactor.shutdown();
+            let registered = registrar.join().unwrap();
+            assert_eq!(wakes.count(), registered.len());
+        }
+    }
+}
+
+#[cfg(all(test, loom))]
+mod loom_model {
+    //! Loom models of the timers' shutdown (a registration racing with it is either refused
+    //! or woken by it) and of the paused clock's jump (of a worker and a `block_on` thread
+    //! becoming idle at once, exactly one jumps the clock).
+
+    use super::{TimerHandle, counting_waker};
+    use crate::loom::AtomicBool;
+    use crate::reactor::Handle;
+    use loom::thread;
+    use std::sync::atomic::Ordering::SeqCst;
+    use std::time::{Duration, Instant};
+
+    #[test]
+    fn registrations_racing_with_the_shutdown_are_refused_or_woken() {
+        loom::model(|| {
+            let (_driver, reactor) = Handle::new().unwrap();
+            let (wakes, waker) = counting_waker();
+            let far = Instant::now() + Duration::from_secs(3600);
+            let registrars: Vec<_> = (0..2)
+                .map(|_| {
+                    let (reactor, waker) = (reactor.clone(), waker.clone());
+                    thread::spawn(move || {
+                        let mut timer = TimerHandle::new(reactor, far);
+                        let registered = timer.register(&waker).is_ok();
+                        (timer, registered)
+                    })
+                })
+                .collect();
+            reactor.timers().shutdown();
+            let mut registered = 0;
+            let mut timers = Vec::new();
+            for registrar in registrars {
+                let (timer, ok) = registrar.join().unwrap();
+                registered += usize::from(ok);
+                timers.push(timer);
+            }
+            assert_eq!(wakes.count(), registered);
+        });
+    }
+
+    #[test]
+    fn the_last_participant_to_become_idle_jumps_the_clock_once() {
+        loom::model(|| {
+            let (_driver, reactor) = Handle::new().unwrap();
+            let timers = reactor.timers();
+            timers.pause();
+            let (wakes, waker) = counting_waker();
+            let mut timer =
+                TimerHandle::new(reactor.clone(), timers.now() + Duration::from_secs(1));
+            timer.register(&waker).unwrap();
+            // The `block_on` thread polls: it holds the clock; the worker is not parked.
+            timers.holds().take();
+            let worker_parked = std::sync::Arc::new(AtomicBool::new(false));
+            let worker = {
+                let (reactor, worker_parked) = (reactor.clone(), worker_parked.clone());
+                thread::spawn(move || {
+                    worker_parked.store(true, SeqCst);
+                    // A worker that jumped goes round its loop and parks again (a jump to
+                    // a slot of a higher level only cascades: nothing fires yet).
+                    while reactor.timers().advance_paused_to_next_if(|| true) {}
+                })
+            };
+            let fired_while_polling = wakes.count();
+            if timers.release() {
+                while timers.advance_paused_to_next_if(|| worker_parked.load(SeqCst)) {}
+            }
+            worker.join().unwrap();
+            assert_eq!(
+                fired_while_polling, 0,
+                "the clock jumped while a thread held it"
+            );
+            assert_eq!(wakes.count(), 1, "the timer fired {} times", wakes.count());
+            assert_eq!(timers.holds().count(), 0);
+            drop(timer);
+        });
     }
 }

@@ -215,6 +215,7 @@ impl Builder {
             .map(|threshold| Monitor::new(threshold, self.on_blocked_worker.clone()));
         let scheduler = Shared::new(workers, driver, reactor, self.on_unhandled_panic, monitor);
         let blocking = BlockingPool::new(
+            scheduler.clone(),
             self.max_blocking_threads,
             self.blocking_keep_alive,
             format!("{}-blocking", self.thread_name),

@@ -1,5 +1,6 @@
 //! `Handle`: a cheap, clonable reference to a runtime.
 
+use super::block_on;
 use super::context::{self, NO_RUNTIME};
 use crate::RuntimeMetrics;
 use crate::blocking;
@@ -8,8 +9,6 @@ use crate::scheduler::{self, Shared};
 use crate::task::{JoinHandle, TaskInfo};
 use std::fmt;
 use std::future::Future;
-use std::pin::Pin;
-use std::task::{Context, Poll};
 
 /// A reference to a runtime: spawn onto it, block on it, look inside it. `Clone`, `Send` and
 /// `Sync`; it does not keep the runtime's threads alive (dropping the `Runtime` stops them).
@@ -96,10 +95,14 @@ impl Handle {
     /// `goro::spawn` works inside it), and returns its output. The calling thread only polls
     /// `future`; spawned tasks run on the workers.
     ///
+    /// While the thread waits between polls, it counts as idle for a paused clock
+    /// ([`time::pause`](crate::time::pause)), which may then jump to the next timer.
+    ///
     /// # Panics
     /// On a worker thread of any goro runtime: blocking a worker would stall every task
-    /// queued on it; `.await` the future instead. Also if the runtime shut down because a
-    /// task panicked under [`UnhandledPanic::ShutdownRuntime`](crate::UnhandledPanic).
+    /// queued on it; `.await` the future instead. Inside another `block_on` on the same
+    /// thread, for the same reason. Also if the runtime shut down because a task panicked
+    /// under [`UnhandledPanic::ShutdownRuntime`](crate::UnhandledPanic).
     ///
     /// ```
     /// let runtime = goro::Runtime::new().unwrap();
@@ -114,10 +117,7 @@ impl Handle {
             );
         }
         let _enter = context::enter(self.clone());
-        futures::executor::block_on(WatchShutdown {
-            future,
-            scheduler: &self.scheduler,
-        })
+        block_on::block_on(&self.scheduler, future)
     }
 
     /// Every live task: id, spawn location, state, age and poll count (Go's goroutine
@@ -167,30 +167,5 @@ impl fmt::Debug for Handle {
         f.debug_struct("Handle")
             .field("workers", &self.scheduler.num_workers())
             .finish_non_exhaustive()
-    }
-}
-
-pin_project_lite::pin_project! {
-    /// `block_on`'s wrapper: panics if the runtime shuts down because of an unhandled panic,
-    /// instead of waiting forever for tasks that no worker will run.
-    struct WatchShutdown<'a, F> {
-        #[pin]
-        future: F,
-        scheduler: &'a Shared,
-    }
-}
-
-impl<F: Future> Future for WatchShutdown<'_, F> {
-    type Output = F::Output;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
-        let this = self.project();
-        if !this.scheduler.wake_on_shutdown(cx.waker()) && this.scheduler.shut_down_by_panic() {
-            panic!(
-                "goro: a task panicked and the runtime is configured with \
-                 UnhandledPanic::ShutdownRuntime, so it shut down"
-            );
-        }
-        this.future.poll(cx)
     }
 }

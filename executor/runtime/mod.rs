@@ -1,7 +1,9 @@
 //! The runtime: building it (`builder.rs`), owning it (`runtime.rs`), referring to it
-//! (`handle.rs`), and the thread-local current runtime (`context.rs`), plus the free
-//! functions that use the current runtime (`spawn`, `spawn_blocking`, `run`, `yield_now`).
+//! (`handle.rs`), blocking a thread on it (`block_on.rs`), and the thread-local current
+//! runtime (`context.rs`), plus the free functions that use the current runtime (`spawn`,
+//! `spawn_blocking`, `run`, `yield_now`).
 
+mod block_on;
 mod builder;
 mod context;
 mod handle;

@@ -227,8 +227,10 @@ impl Owned {
             scheduler.close();
         }
         let timeout = deadline.map(|deadline| deadline.saturating_duration_since(Instant::now()));
-        self.blocking.shutdown(timeout);
+        // Before waiting for the blocking pool: a blocking task may be blocked on a goro timer
+        // or socket, which only the reactor's shutdown wakes now that no worker turns it.
         scheduler.reactor().shutdown();
+        self.blocking.shutdown(timeout);
     }
 }
 

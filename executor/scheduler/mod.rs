@@ -39,6 +39,7 @@ mod injector;
 mod loom_model;
 mod monitor;
 mod park;
+mod paused_clock;
 mod queue;
 pub(crate) mod registry;
 mod retire;

@@ -1,9 +1,10 @@
 //! Parking an idle worker: in the reactor if it is free, else on a condition variable.
 //!
 //! One parked worker at a time owns the reactor (`Driver`, behind a mutex taken with
-//! `try_lock`) and blocks in `mio::Poll::poll` until an I/O event, the next timer deadline,
-//! or a `mio::Waker` wake-up. The others sleep on their own condition variable. A worker
-//! that wakes releases the reactor; the next worker to park takes it.
+//! `crate::loom::try_lock`, which takes a poisoned lock as free) and blocks in
+//! `mio::Poll::poll` until an I/O event, the next timer deadline, or a `mio::Waker` wake-up.
+//! The others sleep on their own condition variable. A worker that wakes releases the
+//! reactor; the next worker to park takes it.
 //!
 //! ## The parker's state
 //! `EMPTY` (running), `PARKED_CONDVAR`, `PARKED_DRIVER`, or `NOTIFIED` (an unpark came while
@@ -50,7 +51,7 @@
 //! which cannot run a blocking `epoll_wait` (and whose `Mutex::try_lock` counts as waiting
 //! while another thread holds the lock, where the real one returns at once).
 
-use crate::loom::{AtomicUsize, Condvar, Mutex, fence, lock};
+use crate::loom::{AtomicUsize, Condvar, Mutex, fence, lock, try_lock};
 use crate::reactor;
 use std::ops::DerefMut;
 use std::sync::atomic::Ordering::SeqCst;
@@ -62,8 +63,10 @@ pub(crate) trait TryLock<T> {
 }
 
 impl<T> TryLock<T> for Mutex<T> {
+    /// A poisoned lock counts as free (`crate::loom::try_lock`): a panic that once escaped
+    /// while a thread held the reactor must not leave it "busy" for ever.
     fn try_hold(&self) -> Option<impl DerefMut<Target = T> + '_> {
-        self.try_lock().ok()
+        try_lock(self)
     }
 }
 

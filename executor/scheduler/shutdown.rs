@@ -10,7 +10,9 @@
 //!    marks the task it runs cancelled, and when its poll returns the thread drops the
 //!    future, sees the flag and ends. Until then it only touches what the queue, slot,
 //!    registry and task state protocols let any thread touch, and it holds the scheduler.
-//! 3. The reactor drops every registration's and timer's waker.
+//! 3. The reactor shuts down: every registration and every timer is woken, so that a thread
+//!    blocked on one (a blocking task in `block_on`, say) gets out; then the runtime waits
+//!    for the blocking pool.
 
 use super::{Shared, UnhandledPanic};
 use crate::loom::{fence, lock};
@@ -77,23 +79,30 @@ impl Shared {
     }
 
     /// Registers `waker` to be woken when the runtime shuts down because of an unhandled
-    /// panic (only then can a `block_on` wait forever). False if shutdown already began.
+    /// panic (only then can a `block_on` wait forever: a shutdown by drop cancels what it
+    /// waits for). False, registering nothing, if that cannot happen (`Ignore`) or if
+    /// shutdown began already. The waker stays until `forget_shutdown_waiter`: one per
+    /// `block_on` call that parks, so the list holds the threads blocked now.
     pub(crate) fn wake_on_shutdown(&self, waker: &Waker) -> bool {
         if self.on_unhandled_panic != UnhandledPanic::ShutdownRuntime {
-            return !self.is_shutdown();
+            return false;
         }
         let mut waiters = lock(&self.shutdown_waiters);
         if self.is_shutdown() {
             return false;
         }
-        if !waiters.iter().any(|w| w.will_wake(waker)) {
-            waiters.push(waker.clone());
-        }
+        waiters.push(waker.clone());
         true
     }
 
     /// Step 2 of shutdown (module doc); the workers must have stopped, or been left behind
     /// inside a poll.
+    /// Removes a waker that `wake_on_shutdown` took (if shutdown has not woken it already).
+    pub(crate) fn forget_shutdown_waiter(&self, waker: &Waker) {
+        lock(&self.shutdown_waiters).retain(|waiter| !waiter.will_wake(waker));
+    }
+
+    /// Step 2 of shutdown (module doc); the workers must have stopped.
     pub(crate) fn close(&self) {
         self.closed.store(true, SeqCst);
         fence(SeqCst);
@@ -105,5 +114,13 @@ impl Shared {
             while remote.queue.pop().is_some() {}
         }
         while self.injector.pop().is_some() {}
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+impl Shared {
+    /// How many wakers wait for a shutdown.
+    pub(crate) fn shutdown_waiter_count(&self) -> usize {
+        lock(&self.shutdown_waiters).len()
     }
 }

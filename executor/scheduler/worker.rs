@@ -21,8 +21,9 @@
 //!    then a victim's `next` slot if its owner seems stuck.
 //! 5. Poll the reactor without blocking; a searcher then watches the queues for some
 //!    microseconds (`spin_for_work`).
-//! 6. Park (`park.rs`); with the clock paused and every worker idle, jump the clock to the
-//!    next timer instead.
+//! 6. Park (`park.rs`); with the clock paused and every participant idle (the last worker
+//!    to park may be the last of them), jump the clock to the next timer instead
+//!    (`paused_clock.rs`).
 
 use super::monitor::OsThread;
 use super::queue::CAPACITY;
@@ -318,7 +319,7 @@ impl Worker {
     /// Turns the reactor if no other worker is parked in it; returns how many resources
     /// became ready.
     fn poll_reactor(&mut self, max_wait: Option<Duration>) -> usize {
-        let Ok(mut driver) = self.shared.driver.try_lock() else {
+        let Some(mut driver) = crate::loom::try_lock(&self.shared.driver) else {
             return 0;
         };
         let ready = driver.turn(&self.shared.reactor, max_wait);
@@ -338,7 +339,9 @@ impl Worker {
         if was_last_searcher && shared.has_pending_work() {
             shared.notify_parked();
         }
-        if self.advance_paused_clock() {
+        // With the clock paused and every participant idle, jump it to the next timer (see
+        // `paused_clock.rs`); the woken tasks are in this worker's queue.
+        if shared.advance_paused_clock() {
             // Waking the timers' tasks may have notified this very worker (counting it as
             // searching) rather than leaving it on the sleepers' list.
             self.is_searching = !shared.idle.unpark_worker_by_id(self.index);
@@ -360,15 +363,5 @@ impl Worker {
         if let Some(monitor) = &shared.monitor {
             monitor.wake();
         }
-    }
-
-    /// With the clock paused and every worker parked with nothing queued, jumps the clock to
-    /// the next timer. True if it did (the woken tasks are in this worker's queue).
-    fn advance_paused_clock(&self) -> bool {
-        let timers = self.shared.reactor.timers();
-        timers.is_paused()
-            && self.shared.idle.counts().0 == 0
-            && !self.shared.has_runnable_task()
-            && timers.advance_paused_to_next()
     }
 }

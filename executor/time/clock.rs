@@ -3,6 +3,17 @@
 use crate::runtime::Handle;
 use std::time::{Duration, Instant};
 
+/// Deadlines this far out stand for "never" (tokio's far future).
+const FAR_FUTURE: Duration = Duration::from_secs(86400 * 365 * 30);
+
+/// The deadline `by` after `at`. One that does not fit in an `Instant` (a `Duration::MAX`
+/// sleep or period) stands for "never": 30 years on, or the end of time if even that does
+/// not fit.
+pub(crate) fn deadline_after(at: Instant, by: Duration) -> Instant {
+    at.checked_add(by)
+        .unwrap_or_else(|| crate::reactor::saturating_add(at, FAR_FUTURE))
+}
+
 /// The current runtime's clock: `Instant::now()` unless paused.
 pub(crate) fn now() -> Instant {
     match Handle::try_current() {
@@ -20,8 +31,9 @@ fn with_timers<R>(what: &str, f: impl FnOnce(&crate::reactor::Handle) -> R) -> R
 }
 
 /// Stops the current runtime's clock. From now on timers see time move only through
-/// [`advance`], or by jumping to the next deadline when every worker is idle: a test of a
-/// long timeout runs at once and always the same way.
+/// [`advance`], or by jumping to the next deadline when nothing else can happen first: every
+/// worker idle, no blocking task running, every `block_on` thread parked (waiting for its
+/// future). A test of a long timeout runs at once and always the same way.
 ///
 /// # Panics
 /// Outside a runtime.
@@ -60,7 +72,8 @@ pub fn resume() {
     });
 }
 
-/// Moves a paused clock forward by `by`, firing every timer that comes due.
+/// Moves a paused clock forward by `by`, firing every timer that comes due. A move past the
+/// latest instant the platform can represent stops there (every timer is then due).
 ///
 /// # Panics
 /// Outside a runtime, or if the clock is not paused.

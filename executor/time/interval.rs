@@ -114,14 +114,20 @@ impl Interval {
         ready!(Pin::new(&mut self.sleep).poll(cx));
         let scheduled = self.sleep.deadline();
         let now = super::now();
+        let late = now.saturating_duration_since(scheduled);
         let next = match self.missed {
-            MissedTickBehavior::Burst => scheduled + self.period,
-            MissedTickBehavior::Delay if now > scheduled + self.period => now + self.period,
-            MissedTickBehavior::Skip if now > scheduled + self.period => {
-                let behind = (now - scheduled).as_nanos() / self.period.as_nanos();
-                scheduled + self.period * (behind as u32 + 1)
+            MissedTickBehavior::Delay if late > self.period => {
+                super::deadline_after(now, self.period)
             }
-            _ => scheduled + self.period,
+            MissedTickBehavior::Skip if late > self.period => {
+                // The next deadline of the original schedule after `now`: `now` plus what is
+                // left of the period it falls in (in nanoseconds, as `u128`: no count of
+                // missed periods, however large, is truncated).
+                let into_period = late.as_nanos() % self.period.as_nanos();
+                let left = self.period - duration_from_nanos(into_period);
+                super::deadline_after(now, left)
+            }
+            _ => super::deadline_after(scheduled, self.period),
         };
         Pin::new(&mut self.sleep).reset(next);
         Poll::Ready(scheduled)
@@ -177,7 +183,15 @@ impl Interval {
     /// });
     /// ```
     pub fn reset(&mut self) {
-        let next = super::now() + self.period;
+        let next = super::deadline_after(super::now(), self.period);
         Pin::new(&mut self.sleep).reset(next);
     }
+}
+
+/// `nanos` as a `Duration`; it must be below `Duration::MAX` in nanoseconds (a remainder
+/// of a division by a `Duration`'s nanoseconds is).
+fn duration_from_nanos(nanos: u128) -> Duration {
+    const NANOS_PER_SEC: u128 = 1_000_000_000;
+    let secs = u64::try_from(nanos / NANOS_PER_SEC).expect("below Duration::MAX");
+    Duration::new(secs, (nanos % NANOS_PER_SEC) as u32)
 }

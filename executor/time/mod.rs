@@ -7,7 +7,8 @@
 //!
 //! The clock is [`std::time::Instant`]. For tests it can be paused ([`pause`]): it then
 //! stands still, moves by [`advance`], and jumps to the next deadline whenever every worker
-//! is idle, so a test of a 30 s timeout runs in microseconds.
+//! is idle, no blocking task runs and every `block_on` thread is parked, so a test of a
+//! 30 s timeout runs in microseconds.
 
 mod clock;
 mod interval;
@@ -19,4 +20,4 @@ pub use interval::{Interval, MissedTickBehavior, interval, interval_at};
 pub use sleep::{Sleep, sleep, sleep_until};
 pub use timeout::{Elapsed, Timeout, timeout};
 
-pub(crate) use clock::now;
+pub(crate) use clock::{deadline_after, now};

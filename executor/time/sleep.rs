@@ -9,9 +9,6 @@ use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 use std::time::{Duration, Instant};
 
-/// Deadlines this far out stand for "never" (a `Duration::MAX` sleep).
-const FAR_FUTURE: Duration = Duration::from_secs(86400 * 365 * 30);
-
 /// Waits until `duration` has passed.
 ///
 /// # Panics
@@ -27,11 +24,7 @@ const FAR_FUTURE: Duration = Duration::from_secs(86400 * 365 * 30);
 /// ```
 #[track_caller]
 pub fn sleep(duration: Duration) -> Sleep {
-    let now = super::now();
-    let deadline = now
-        .checked_add(duration)
-        .unwrap_or_else(|| now + FAR_FUTURE);
-    sleep_until(deadline)
+    sleep_until(super::deadline_after(super::now(), duration))
 }
 
 /// Waits until `deadline`.

@@ -341,3 +341,14 @@ pub fn assert_send<T: Send>(_: &T) {}
 
 /// Asserts at compile time that `T` is `Send + Sync`.
 pub fn assert_send_sync<T: Send + Sync>() {}
+
+/// A waker that panics when woken.
+pub fn panicking_waker() -> std::task::Waker {
+    struct PanicOnWake;
+    impl std::task::Wake for PanicOnWake {
+        fn wake(self: Arc<Self>) {
+            panic!("this waker panics on purpose");
+        }
+    }
+    std::task::Waker::from(Arc::new(PanicOnWake))
+}
