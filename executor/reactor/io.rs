@@ -71,14 +71,13 @@
 //! and whose slot was reused (events of one poll can be stale) is recognised and ignored.
 //! The driver looks up a whole batch of events under one lock and wakes outside it.
 
-use super::Handle;
+use super::{Handle, wake_contained};
 use crate::coop;
 use crate::loom::{Arc, AtomicUsize, Mutex, lock};
 use futures::task::AtomicWaker;
 use std::fmt;
 use std::future::poll_fn;
 use std::io;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed};
 use std::task::{Context, Poll, Waker, ready};
 use waiters::{Key, Waiters};
@@ -168,12 +167,6 @@ fn ready_in(word: usize, direction: Direction) -> Option<io::Result<ReadyEvent>>
         tick: word >> TICK_SHIFT,
         ready,
     }))
-}
-
-/// Calls `wake`, containing a panic of the waker it calls (see the module doc): the panic
-/// hook has reported it, and its payload is dropped here.
-fn wake_contained(wake: impl FnOnce()) {
-    let _ = catch_unwind(AssertUnwindSafe(wake));
 }
 
 impl ScheduledIo {

@@ -31,12 +31,12 @@ pub(crate) use timer::{Holds, TimerHandle};
 
 use crate::loom::Arc;
 use std::io as stdio;
-use std::task::Waker;
 
-/// Wakes `waker`, containing a panic of its `wake`: the panic hook has reported it, and the
-/// thread goes on (it may be the driver's, with more wakers to wake; see `timer.rs`).
-pub(crate) fn wake_contained(waker: Waker) {
-    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| waker.wake()));
+/// Calls `wake` (a waker's `wake`, or an `AtomicWaker`'s), containing a panic of the waker
+/// it calls: the panic hook has reported it, its payload is dropped here, and the thread goes
+/// on (it may be the driver's, with more wakers to wake; see `timer.rs` and `io.rs`).
+pub(crate) fn wake_contained(wake: impl FnOnce()) {
+    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(wake));
 }
 
 /// Token of the `mio::Waker`; registrations use the others.

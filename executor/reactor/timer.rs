@@ -240,7 +240,7 @@ impl Timers {
         drop(state);
         let count = fired.len();
         for waker in fired.drain(..) {
-            super::wake_contained(waker);
+            super::wake_contained(|| waker.wake());
         }
         let mut state = lock(&self.state);
         if state.fired.capacity() < fired.capacity() {
