@@ -33,6 +33,7 @@
 //! The server's own tasks are tasks of the runtime like any other: they appear in `/tasks`
 //! and in the task counts of `/metrics`.
 
+use crate::net::ToSocketAddrs;
 use crate::net::{TcpListener, TcpStream};
 use crate::task::TaskState;
 use crate::{Handle, JoinHandle, JoinSet, RuntimeMetrics, TaskInfo, time};
@@ -42,7 +43,7 @@ use futures::io::{AsyncReadExt, AsyncWriteExt};
 use std::fmt::{self, Write as _};
 use std::future::{Future, poll_fn};
 use std::io;
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::SocketAddr;
 use std::pin::pin;
 use std::task::Poll;
 use std::time::Duration;

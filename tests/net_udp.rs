@@ -1,7 +1,12 @@
 //! UDP on loopback: round trips with `send_to`/`recv_from` and with a connected socket,
 //! a receive that waits and times out, address in use, a refused peer reported as an error
 //! (and not turned into a busy loop), a socket dropped while a task waits on it, several
-//! tasks receiving on one socket (every one woken), and a panicking waker among them.
+//! tasks receiving on one socket (every one woken), and a panicking waker among them; the
+//! readiness calls (`readable`/`try_recv_from`, `writable`/`try_send_to`, `peek_from`, with
+//! several waiters), the options (broadcast, TTL, multicast loop and TTL) and multicast
+//! groups joined and left on the loopback interface (a datagram to the group arrives; the
+//! sender is bound to the loopback interface with a multicast TTL of 0, so nothing leaves
+//! the machine).
 
 #[macro_use]
 mod net_support;
@@ -11,6 +16,7 @@ use net_support::{
     CountPolls, HandWaker, assert_send, assert_send_sync, poll_once, wait_polled, within,
 };
 use std::io::ErrorKind;
+use std::net::{Ipv4Addr, Ipv6Addr};
 use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::Duration;
@@ -23,6 +29,11 @@ on_1_and_4_workers! {
     a_refused_peer_is_an_error_and_no_busy_loop,
     socket_dropped_mid_wait,
     several_tasks_receive_on_one_socket,
+    readable_try_recv_from_writable_try_send_to,
+    peek_from_leaves_the_datagram_for_several_peekers,
+    options_round_trip,
+    multicast_v4_on_loopback,
+    multicast_v6_join_and_leave,
 }
 
 /// A server task answers each datagram to its sender; a client sends 200 and checks every
@@ -299,4 +310,166 @@ async fn socket_futures_are_send() {
     assert_send(&socket.recv_from(&mut buf));
     assert_send(&socket.send(b"x"));
     assert_send(&socket.recv(&mut buf));
+    assert_send(&socket.readable());
+    assert_send(&socket.writable());
+    assert_send(&socket.peek_from(&mut buf));
+    assert_send(&goro::net::lookup_host("localhost:1"));
+}
+
+/// A receiver on `readable` + `try_recv_from` answers 100 datagrams sent with `writable` +
+/// `try_send_to`.
+async fn readable_try_recv_from_writable_try_send_to() {
+    let a = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let b = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let b_addr = b.local_addr().unwrap();
+    let receiver = goro::spawn(async move {
+        let mut got = Vec::new();
+        let mut buf = [0; 64];
+        while got.len() < 100 {
+            b.readable().await?;
+            match b.try_recv_from(&mut buf) {
+                Ok((n, _)) => got.push(buf[..n].to_vec()),
+                Err(err) if err.kind() == ErrorKind::WouldBlock => continue,
+                Err(err) => return Err(err),
+            }
+        }
+        Ok(got)
+    });
+    for i in 0..100u32 {
+        let message = i.to_be_bytes();
+        loop {
+            a.writable().await.unwrap();
+            match a.try_send_to(&message, b_addr) {
+                Ok(n) => break assert_eq!(n, 4),
+                Err(err) if err.kind() == ErrorKind::WouldBlock => continue,
+                Err(err) => panic!("try_send_to: {err}"),
+            }
+        }
+        if i % 10 == 9 {
+            goro::yield_now().await; // let the receiver keep up: loopback drops on overflow
+        }
+    }
+    let got = within(10, "the receiver", receiver).await.unwrap().unwrap();
+    let expected: Vec<Vec<u8>> = (0..100u32).map(|i| i.to_be_bytes().to_vec()).collect();
+    assert_eq!(got, expected);
+}
+
+/// Three tasks wait in `peek_from`: one datagram wakes them all, each sees it, and it is
+/// still there for `recv_from`.
+async fn peek_from_leaves_the_datagram_for_several_peekers() {
+    let socket = Arc::new(UdpSocket::bind("127.0.0.1:0").await.unwrap());
+    let mut peekers = Vec::new();
+    let mut polled = Vec::new();
+    for _ in 0..3 {
+        let socket = socket.clone();
+        let (counted, polls) = CountPolls::new(async move {
+            let mut buf = [0; 64];
+            let (n, from) = socket.peek_from(&mut buf).await?;
+            Ok::<_, std::io::Error>((buf[..n].to_vec(), from))
+        });
+        peekers.push(goro::spawn(counted));
+        polled.push(polls);
+    }
+    wait_polled(&polled).await;
+    let sender = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    sender
+        .send_to(b"seen by all", socket.local_addr().unwrap())
+        .await
+        .unwrap();
+    for peeker in peekers {
+        let (seen, from) = within(10, "every peeker", peeker).await.unwrap().unwrap();
+        assert_eq!(
+            (&seen[..], from),
+            (&b"seen by all"[..], sender.local_addr().unwrap())
+        );
+    }
+    let mut buf = [0; 64];
+    let (n, _) = socket.try_recv_from(&mut buf).unwrap();
+    assert_eq!(&buf[..n], b"seen by all");
+}
+
+async fn options_round_trip() {
+    let socket = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    for on in [true, false] {
+        socket.set_broadcast(on).unwrap();
+        assert_eq!(socket.broadcast().unwrap(), on);
+        socket.set_multicast_loop_v4(on).unwrap();
+        assert_eq!(socket.multicast_loop_v4().unwrap(), on);
+    }
+    socket.set_ttl(9).unwrap();
+    assert_eq!(socket.ttl().unwrap(), 9);
+    socket.set_multicast_ttl_v4(3).unwrap();
+    assert_eq!(socket.multicast_ttl_v4().unwrap(), 3);
+    if let Ok(v6) = UdpSocket::bind("[::1]:0").await {
+        for on in [false, true] {
+            v6.set_multicast_loop_v6(on).unwrap();
+            assert_eq!(v6.multicast_loop_v6().unwrap(), on);
+        }
+    }
+}
+
+/// A member of a group on the loopback interface receives what is sent to the group; after
+/// leaving it is no member (a second leave is an error). The sender's multicast goes out
+/// on the loopback interface with a TTL of 0: it never leaves the machine.
+async fn multicast_v4_on_loopback() {
+    let group = Ipv4Addr::new(
+        239,
+        255,
+        77,
+        1 + goro::Handle::current().worker_threads() as u8,
+    );
+    let member = UdpSocket::bind("0.0.0.0:0").await.unwrap();
+    member
+        .join_multicast_v4(group, Ipv4Addr::LOCALHOST)
+        .unwrap();
+    let port = member.local_addr().unwrap().port();
+
+    let sender = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    socket2::SockRef::from(&sender)
+        .set_multicast_if_v4(&Ipv4Addr::LOCALHOST)
+        .unwrap();
+    sender.set_multicast_ttl_v4(0).unwrap();
+    sender
+        .send_to(b"to the group", (group, port))
+        .await
+        .unwrap();
+    let mut buf = [0; 64];
+    let (n, from) = within(10, "the multicast datagram", member.recv_from(&mut buf))
+        .await
+        .unwrap();
+    assert_eq!(
+        (&buf[..n], from),
+        (&b"to the group"[..], sender.local_addr().unwrap())
+    );
+
+    member
+        .leave_multicast_v4(group, Ipv4Addr::LOCALHOST)
+        .unwrap();
+    assert!(
+        member
+            .leave_multicast_v4(group, Ipv4Addr::LOCALHOST)
+            .is_err(),
+        "still a member after leaving"
+    );
+    let not_a_group = member.join_multicast_v4(Ipv4Addr::new(10, 1, 2, 3), Ipv4Addr::LOCALHOST);
+    assert!(not_a_group.is_err(), "joined a unicast address as a group");
+}
+
+/// An IPv6 group joined and left on the loopback interface (by its index), where the
+/// machine has IPv6 and a `lo`.
+async fn multicast_v6_join_and_leave() {
+    let Ok(index) = std::fs::read_to_string("/sys/class/net/lo/ifindex") else {
+        return;
+    };
+    let lo: u32 = index.trim().parse().unwrap();
+    let Ok(member) = UdpSocket::bind("[::]:0").await else {
+        return;
+    };
+    let group = Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 1, 0x77);
+    member.join_multicast_v6(&group, lo).unwrap();
+    member.leave_multicast_v6(&group, lo).unwrap();
+    assert!(
+        member.leave_multicast_v6(&group, lo).is_err(),
+        "still a member after leaving"
+    );
 }

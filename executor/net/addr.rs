@@ -1,30 +1,24 @@
-//! Address resolution shared by the sockets: `ToSocketAddrs` into a list, and "try each
-//! address, report the last error" as `std` does it.
+//! Address resolution shared by the sockets: a [`ToSocketAddrs`] value into addresses
+//! (names through [`lookup_host`], off the workers), and "try each address, report the last
+//! error" as `std` does it.
 
+use super::{ToSocketAddrs, lookup_host};
 use std::io;
-use std::net::{SocketAddr, ToSocketAddrs};
-
-/// Resolves `addr`, failing if it names no address at all.
-pub(crate) fn resolve(addr: impl ToSocketAddrs) -> io::Result<Vec<SocketAddr>> {
-    let addrs: Vec<SocketAddr> = addr.to_socket_addrs()?.collect();
-    if addrs.is_empty() {
-        return Err(no_addresses());
-    }
-    Ok(addrs)
-}
+use std::net::SocketAddr;
 
 /// The first address `addr` resolves to (what a datagram is sent to).
-pub(crate) fn resolve_first(addr: impl ToSocketAddrs) -> io::Result<SocketAddr> {
-    addr.to_socket_addrs()?.next().ok_or_else(no_addresses)
+pub(crate) async fn resolve_first(addr: impl ToSocketAddrs) -> io::Result<SocketAddr> {
+    lookup_host(addr).await?.next().ok_or_else(no_addresses)
 }
 
-/// Runs `op` on each address until one succeeds; the last error if none does.
-pub(crate) fn try_each<T>(
+/// Runs `op` on each address `addr` resolves to until one succeeds; the last error if none
+/// does.
+pub(crate) async fn try_each<T>(
     addr: impl ToSocketAddrs,
     mut op: impl FnMut(SocketAddr) -> io::Result<T>,
 ) -> io::Result<T> {
     let mut last = None;
-    for addr in resolve(addr)? {
+    for addr in lookup_host(addr).await? {
         match op(addr) {
             Ok(value) => return Ok(value),
             Err(err) => last = Some(err),

@@ -53,9 +53,10 @@
 //!
 //! ## Sharing and dropping
 //! All operations take `&self`: one task may read while another writes the same socket.
-//! - The futures of [`TcpListener::accept`], [`UnixListener::accept`] and
-//!   [`UdpSocket`]'s `send_to`, `recv_from`, `send` and `recv` may be awaited by several
-//!   tasks at once on one socket (share it in an `Arc`): each direction keeps a list of its
+//! - The futures of [`TcpListener::accept`], [`UnixListener::accept`], [`TcpStream`]'s
+//!   `readable`, `writable` and `peek`, and [`UdpSocket`]'s `send_to`, `recv_from`, `send`,
+//!   `recv`, `peek_from`, `readable` and `writable` may be awaited by several tasks at once
+//!   on one socket (share it in an `Arc`): each direction keeps a list of its
 //!   waiters, and readiness wakes every one of them. Each then tries its operation; those
 //!   that find nothing (another task took the connection or the datagram) wait again. A
 //!   future dropped while it waits leaves the list: cancelling costs nothing later.
@@ -72,23 +73,66 @@
 //! with that error.
 //!
 //! ## Addresses
-//! Functions that take [`std::net::ToSocketAddrs`] try each resolved address in turn, as
-//! `std` does, and report the last error. A host name (as opposed to an IP address) is
-//! resolved by the system resolver on the calling worker, which blocks it for the duration
-//! of the lookup; resolve names ahead of time with [`crate::spawn_blocking`] if that matters.
+//! Functions that take an address take a [`ToSocketAddrs`]: the same values as std's trait
+//! of that name (`"host:port"`, `(host, port)`, a `SocketAddr`, ...). They try each address
+//! it resolves to in turn, as `std` does, and report the last error. An IP address is used
+//! at once; a host name is resolved by [`lookup_host`], which runs the system resolver on
+//! the runtime's blocking pool, so that a slow lookup never blocks a worker.
+//!
+//! ## Readiness and `try_*`
+//! Besides `AsyncRead`/`AsyncWrite`, a [`TcpStream`] and a [`UdpSocket`] offer tokio's
+//! lower-level style: await `readable()` or `writable()`, then call a `try_*` operation
+//! (`try_read`, `try_write`, `try_recv_from`, `try_send_to`), which never waits and answers
+//! `WouldBlock` when the socket has nothing for it. That answer also forgets the socket's
+//! readiness, so the next `readable()`/`writable()` waits for a new event. The waits are
+//! shared: several tasks may await them on one socket.
+//!
+//! ## Options and `std`
+//! [`TcpSocket`] sets options before a TCP socket binds, listens or connects. Every socket
+//! converts from `std` (`from_std`, which switches it to nonblocking mode) and back
+//! (`into_std`, which leaves it in nonblocking mode, as tokio does).
+//!
+//! ## File descriptors
+//! Every socket implements [`AsRawFd`](std::os::fd::AsRawFd) and [`AsFd`](std::os::fd::AsFd)
+//! (on Unix), for options goro does not wrap: set them through the borrowed descriptor,
+//! e.g. with socket2's `SockRef`. The descriptor stays the goro socket's: do not close it,
+//! and leave reading and writing to the socket, which keeps the reactor informed.
+//!
+//! ```
+//! use goro::net::TcpListener;
+//! use std::os::fd::AsRawFd;
+//!
+//! # fn main() -> std::io::Result<()> {
+//! goro::run(async {
+//!     let listener = TcpListener::bind("127.0.0.1:0").await?;
+//!     assert!(listener.as_raw_fd() >= 0);
+//!     let socket = socket2::SockRef::from(&listener); // borrows the descriptor
+//!     socket.set_ttl_v4(32)?;
+//!     assert_eq!(socket.ttl_v4()?, 32);
+//!     Ok(())
+//! })
+//! # }
+//! ```
 //!
 //! ## Errors
 //! Failures from the OS come back unchanged as [`std::io::Error`]: `ConnectionRefused`,
 //! `AddrInUse`, `ConnectionReset`, `BrokenPipe`, and so on.
 
 mod addr;
+mod fd;
+mod lookup_host;
 mod stream_io;
 pub mod tcp;
+mod to_socket_addrs;
 mod udp;
 #[cfg(unix)]
 mod unix;
 
-pub use tcp::{TcpListener, TcpStream};
+pub use lookup_host::lookup_host;
+pub use tcp::{TcpListener, TcpSocket, TcpStream};
+pub use to_socket_addrs::ToSocketAddrs;
 pub use udp::UdpSocket;
 #[cfg(unix)]
 pub use unix::{UnixListener, UnixStream};
+
+pub(crate) use fd::impl_as_fd;

@@ -17,6 +17,13 @@
 //! Clearing is safe against races: it clears only if no event arrived since `poll_ready`
 //! (the reactor compares the event's tick), so data that lands between the system call and
 //! the clear keeps the socket ready.
+//!
+//! ## The `&self` futures and the `try_*` calls
+//! `ready` (a stream's `readable`/`writable`) and `shared_io` (`peek`) wait in the
+//! direction's waiter list instead of its slot, so several tasks may await them at once on
+//! one stream, next to a task in `poll_read`: readiness wakes the slot and every waiter.
+//! `try_io` (`try_read`/`try_write`) never waits: it answers `WouldBlock` when the socket is
+//! not known to be ready, and clears the readiness when the system call meets `WouldBlock`.
 
 use crate::reactor::{self, Direction, IoSource};
 use std::fmt;
@@ -101,6 +108,33 @@ where
     /// Deregisters the socket and gives it back.
     pub(crate) fn into_inner(self) -> io::Result<E> {
         self.io.into_inner()
+    }
+
+    /// Waits until the socket is ready in `direction` (or closed there, or in error), in the
+    /// direction's waiter list: any number of tasks may wait at once. Clears nothing: the
+    /// readiness stays until an operation meets `WouldBlock`.
+    pub(crate) async fn ready(&self, direction: Direction) -> io::Result<()> {
+        self.io.shared_io(direction, |_| Ok(())).await
+    }
+
+    /// Runs `op` once if the socket is ready in `direction`; `WouldBlock` otherwise (see
+    /// `IoSource::try_io`).
+    pub(crate) fn try_io<R>(
+        &self,
+        direction: Direction,
+        op: impl FnOnce(&E) -> io::Result<R>,
+    ) -> io::Result<R> {
+        self.io.try_io(direction, op)
+    }
+
+    /// Runs `op` when the socket is ready in `direction` until it does not answer
+    /// `WouldBlock`, waiting in the direction's waiter list (see `IoSource::shared_io`).
+    pub(crate) async fn shared_io<R>(
+        &self,
+        direction: Direction,
+        op: impl FnMut(&E) -> io::Result<R>,
+    ) -> io::Result<R> {
+        self.io.shared_io(direction, op).await
     }
 
     /// Waits for a nonblocking connect to finish; its error (refused, unreachable, ...) if

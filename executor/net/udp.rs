@@ -5,13 +5,20 @@
 //! is shorter than the datagram, the rest is discarded (the OS's rule). Unlike a stream, a
 //! short receive says nothing about what else is queued, so every operation here runs until
 //! the OS answers `WouldBlock` before it forgets the socket's readiness.
+//!
+//! This file holds the socket and its waiting operations; `udp/ready.rs` the readiness
+//! calls (`readable`, `writable`, the `try_*` operations, `peek_from`); `udp/options.rs`
+//! broadcast, TTL and multicast.
 
-use crate::net::addr;
+mod options;
+mod ready;
+
+use crate::net::{ToSocketAddrs, addr, impl_as_fd};
 use crate::reactor::{Direction, IoSource};
 use crate::runtime::current_reactor;
 use std::fmt;
 use std::io;
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::SocketAddr;
 
 /// A UDP socket: Go's `net.ListenUDP`/`net.DialUDP`.
 ///
@@ -41,7 +48,8 @@ pub struct UdpSocket {
 
 impl UdpSocket {
     /// Binds a socket to `addr`, trying each address it resolves to in turn; the last error
-    /// if none works (e.g. `AddrInUse`). Port 0 asks the OS for a free port.
+    /// if none works (e.g. `AddrInUse`). Port 0 asks the OS for a free port. A host name is
+    /// resolved on the blocking pool ([`lookup_host`](crate::net::lookup_host)).
     ///
     /// ```
     /// use goro::net::UdpSocket;
@@ -61,10 +69,14 @@ impl UdpSocket {
                 io: IoSource::new(mio::net::UdpSocket::bind(addr)?, reactor.clone())?,
             })
         })
+        .await
     }
 
     /// Wraps a socket bound with `std`, switching it to nonblocking mode and registering it
     /// with the current runtime.
+    ///
+    /// The socket may be in either mode: goro sets nonblocking mode itself (tokio leaves
+    /// that to the caller), so a receive waits as a task instead of blocking the thread.
     ///
     /// # Errors
     /// Outside a runtime, or if the socket cannot be registered.
@@ -89,10 +101,40 @@ impl UdpSocket {
         })
     }
 
-    /// Sets the socket's peer, trying each address `addr` resolves to: [`send`](Self::send)
-    /// then goes there, and [`recv`](Self::recv) takes datagrams from there only. Nothing
-    /// goes over the network; a peer that is not listening shows up later, as a
-    /// `ConnectionRefused` error from a receive or a send.
+    /// Deregisters the socket from the runtime and gives it back as a `std` socket: the
+    /// inverse of [`from_std`](Self::from_std).
+    ///
+    /// As tokio documents for its `into_std`, the socket stays in nonblocking mode (a
+    /// receive with nothing queued answers `WouldBlock`); call `set_nonblocking(false)` on
+    /// it for blocking calls.
+    ///
+    /// ```
+    /// use goro::net::UdpSocket;
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// let (a, b) = goro::run(async {
+    ///     let a = UdpSocket::bind("127.0.0.1:0").await?;
+    ///     let b = UdpSocket::bind("127.0.0.1:0").await?;
+    ///     Ok::<_, std::io::Error>((a.into_std()?, b.into_std()?))
+    /// })?;
+    /// let mut buf = [0; 16];
+    /// assert_eq!(b.recv_from(&mut buf).unwrap_err().kind(), std::io::ErrorKind::WouldBlock);
+    ///
+    /// b.set_nonblocking(false)?;
+    /// a.send_to(b"plain std", b.local_addr()?)?;
+    /// let (n, from) = b.recv_from(&mut buf)?;
+    /// assert_eq!((&buf[..n], from), (&b"plain std"[..], a.local_addr()?));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn into_std(self) -> io::Result<std::net::UdpSocket> {
+        Ok(std::net::UdpSocket::from(self.io.into_inner()?))
+    }
+
+    /// Sets the socket's peer, trying each address `addr` resolves to (a host name on the
+    /// blocking pool): [`send`](Self::send) then goes there, and [`recv`](Self::recv) takes
+    /// datagrams from there only. Nothing goes over the network; a peer that is not
+    /// listening shows up later, as a `ConnectionRefused` error from a receive or a send.
     ///
     /// ```
     /// use goro::net::UdpSocket;
@@ -108,11 +150,11 @@ impl UdpSocket {
     /// # }
     /// ```
     pub async fn connect(&self, addr: impl ToSocketAddrs) -> io::Result<()> {
-        addr::try_each(addr, |addr| self.io.get_ref().connect(addr))
+        addr::try_each(addr, |addr| self.io.get_ref().connect(addr)).await
     }
 
-    /// Sends `buf` as one datagram to `target` (the first address it resolves to); returns
-    /// the number of bytes sent.
+    /// Sends `buf` as one datagram to `target` (the first address it resolves to, a host
+    /// name on the blocking pool); returns the number of bytes sent.
     ///
     /// When the send buffer is full it waits for room. Several tasks may wait to send on one
     /// socket at once: room wakes them all, and those that find none wait again.
@@ -130,7 +172,7 @@ impl UdpSocket {
     /// # }
     /// ```
     pub async fn send_to(&self, buf: &[u8], target: impl ToSocketAddrs) -> io::Result<usize> {
-        let target = addr::resolve_first(target)?;
+        let target = addr::resolve_first(target).await?;
         self.io
             .shared_io(Direction::Write, |socket| socket.send_to(buf, target))
             .await
@@ -253,6 +295,8 @@ impl UdpSocket {
         self.io.get_ref().peer_addr()
     }
 }
+
+impl_as_fd!(UdpSocket, |this| this.io.get_ref());
 
 impl fmt::Debug for UdpSocket {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -22,7 +22,12 @@
 //!   no lock, which keeps a stream's round trip cheap.
 //! - **The waiter lists** (`Waiter`, used by `IoSource::shared_io`): for the `&self` futures
 //!   that several tasks may await at once on one socket (`accept`, `recv_from`, `send_to`,
-//!   `recv`, `send`). Every waiter of a direction is woken by its readiness.
+//!   `recv`, `send`, a stream's `readable`, `writable` and `peek`). Every waiter of a
+//!   direction is woken by its readiness.
+//!
+//! And one way not to wait: `IoSource::try_io` (the `try_*` operations) reads the word once,
+//! answers `WouldBlock` if the direction is not ready, and otherwise runs the operation,
+//! clearing the readiness (by the tick, as above) if the operation meets `WouldBlock`.
 //!
 //! An event wakes the direction's slot and every waiter in its list; shutdown wakes both
 //! directions, and every wait answers the shutdown error from then on.
@@ -498,7 +503,8 @@ impl Registrations {
 ///
 /// All methods take `&self`. [`poll_ready`](Self::poll_ready) waits in the direction's slot
 /// (one task per direction, for poll-style streams); [`shared_io`](Self::shared_io) waits in
-/// the direction's waiter list (any number of tasks at once). See the module doc.
+/// the direction's waiter list (any number of tasks at once); [`try_io`](Self::try_io) does
+/// not wait. See the module doc.
 pub(crate) struct IoSource<E: mio::event::Source> {
     io: Option<E>,
     scheduled: Arc<ScheduledIo>,
@@ -566,6 +572,28 @@ impl<E: mio::event::Source> IoSource<E> {
             }
         })
         .await
+    }
+
+    /// Runs `op` once if the source is ready in `direction`, without waiting and without
+    /// registering any waker: `WouldBlock` if it is not ready. An `op` that meets
+    /// `WouldBlock` clears the readiness it was run on, so the next wait waits for a new
+    /// event. Spends no cooperative budget: it never answers `Pending`.
+    pub(crate) fn try_io<R>(
+        &self,
+        direction: Direction,
+        op: impl FnOnce(&E) -> io::Result<R>,
+    ) -> io::Result<R> {
+        let Some(event) = self.scheduled.ready_now(direction) else {
+            return Err(io::ErrorKind::WouldBlock.into());
+        };
+        let event = event?;
+        match op(self.get_ref()) {
+            Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
+                self.clear_readiness(event);
+                Err(err)
+            }
+            result => result,
+        }
     }
 
     /// Deregisters and returns the source.

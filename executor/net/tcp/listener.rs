@@ -1,12 +1,12 @@
 //! `TcpListener`: a socket bound to an address that accepts connections.
 
 use super::TcpStream;
-use crate::net::addr;
+use crate::net::{ToSocketAddrs, addr, impl_as_fd};
 use crate::reactor::{self, Direction, IoSource};
 use crate::runtime::current_reactor;
 use std::fmt;
 use std::io;
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::SocketAddr;
 
 /// A TCP socket that listens for connections: Go's `net.Listen("tcp", addr)`.
 ///
@@ -37,6 +37,8 @@ impl TcpListener {
     /// Binds a listener to `addr` (`SO_REUSEADDR` set, a backlog of 1024), trying each
     /// address it resolves to in turn; the last error if none works, e.g. `AddrInUse`.
     /// Port 0 asks the OS for a free port: read it back with [`local_addr`](Self::local_addr).
+    /// A host name is resolved on the blocking pool ([`lookup_host`](crate::net::lookup_host));
+    /// for other options or another backlog, see [`TcpSocket`](crate::net::TcpSocket).
     ///
     /// ```
     /// use goro::net::TcpListener;
@@ -56,6 +58,7 @@ impl TcpListener {
         addr::try_each(addr, |addr| {
             TcpListener::register(mio::net::TcpListener::bind(addr)?, reactor.clone())
         })
+        .await
     }
 
     /// Waits for the next connection; returns it with the address of its peer.
@@ -144,6 +147,9 @@ impl TcpListener {
     /// Wraps a listener bound with `std` (or received from elsewhere), switching it to
     /// nonblocking mode and registering it with the current runtime.
     ///
+    /// The listener may be in either mode: goro sets nonblocking mode itself (tokio leaves
+    /// that to the caller), so `accept` waits as a task instead of blocking the thread.
+    ///
     /// # Errors
     /// Outside a runtime, or if the socket cannot be registered.
     ///
@@ -166,8 +172,12 @@ impl TcpListener {
         TcpListener::register(mio::net::TcpListener::from_std(listener), reactor)
     }
 
-    /// Deregisters the listener from the runtime and gives it back as a `std` listener, in
-    /// blocking mode: the inverse of [`from_std`](Self::from_std).
+    /// Deregisters the listener from the runtime and gives it back as a `std` listener: the
+    /// inverse of [`from_std`](Self::from_std).
+    ///
+    /// As tokio documents for its `into_std`, the listener stays in nonblocking mode (an
+    /// `accept` with no connection waiting answers `WouldBlock`); call
+    /// `set_nonblocking(false)` on it for a blocking `accept`.
     ///
     /// ```
     /// use goro::net::TcpListener;
@@ -176,6 +186,10 @@ impl TcpListener {
     /// let std_listener = goro::run(async {
     ///     TcpListener::bind("127.0.0.1:0").await?.into_std()
     /// })?;
+    /// let err = std_listener.accept().unwrap_err(); // nonblocking: nobody connected yet
+    /// assert_eq!(err.kind(), std::io::ErrorKind::WouldBlock);
+    ///
+    /// std_listener.set_nonblocking(false)?;
     /// let client = std::net::TcpStream::connect(std_listener.local_addr()?)?;
     /// let (_server, peer) = std_listener.accept()?;
     /// assert_eq!(peer, client.local_addr()?);
@@ -183,18 +197,22 @@ impl TcpListener {
     /// # }
     /// ```
     pub fn into_std(self) -> io::Result<std::net::TcpListener> {
-        let listener = std::net::TcpListener::from(self.io.into_inner()?);
-        listener.set_nonblocking(false)?;
-        Ok(listener)
+        Ok(std::net::TcpListener::from(self.io.into_inner()?))
     }
 
-    fn register(listener: mio::net::TcpListener, reactor: reactor::Handle) -> io::Result<Self> {
+    /// Registers a listening mio socket with `reactor`.
+    pub(super) fn register(
+        listener: mio::net::TcpListener,
+        reactor: reactor::Handle,
+    ) -> io::Result<Self> {
         Ok(TcpListener {
             io: IoSource::new(listener, reactor.clone())?,
             reactor,
         })
     }
 }
+
+impl_as_fd!(TcpListener, |this| this.io.get_ref());
 
 impl fmt::Debug for TcpListener {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -1,6 +1,6 @@
-//! TCP: [`TcpListener`] accepts connections, [`TcpStream`] is one connection, and the
-//! halves of [`TcpStream::split`] and [`TcpStream::into_split`] let one task read while
-//! another writes.
+//! TCP: [`TcpListener`] accepts connections, [`TcpStream`] is one connection, the halves of
+//! [`TcpStream::split`] and [`TcpStream::into_split`] let one task read while another
+//! writes, and [`TcpSocket`] sets options before a socket listens or connects.
 //!
 //! ```
 //! use futures::io::{AsyncReadExt, AsyncWriteExt};
@@ -21,9 +21,12 @@
 //! ```
 
 mod listener;
+mod ready;
+mod socket;
 mod split;
 mod stream;
 
 pub use listener::TcpListener;
+pub use socket::TcpSocket;
 pub use split::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, WriteHalf};
 pub use stream::TcpStream;

@@ -1,13 +1,13 @@
 //! `TcpStream`: one TCP connection, readable and writable as a byte stream.
 
 use super::split::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, WriteHalf};
-use crate::net::addr;
 use crate::net::stream_io::{StreamIo, impl_async_read, impl_async_write};
+use crate::net::{ToSocketAddrs, addr, impl_as_fd, lookup_host};
 use crate::reactor;
 use crate::runtime::current_reactor;
 use std::fmt;
 use std::io;
-use std::net::{Shutdown, SocketAddr, ToSocketAddrs};
+use std::net::{Shutdown, SocketAddr};
 use std::sync::Arc;
 
 /// A TCP connection: Go's `net.Conn` from `net.Dial("tcp", addr)`.
@@ -42,7 +42,9 @@ pub struct TcpStream {
 
 impl TcpStream {
     /// Opens a connection to `addr`, trying each address it resolves to in turn; the last
-    /// error if none accepts, e.g. `ConnectionRefused`.
+    /// error if none accepts, e.g. `ConnectionRefused`. A host name (`"localhost:8080"`) is
+    /// resolved by [`lookup_host`](crate::net::lookup_host), on the blocking pool: the
+    /// worker goes on with other tasks during the lookup.
     ///
     /// ```
     /// use goro::net::{TcpListener, TcpStream};
@@ -64,7 +66,7 @@ impl TcpStream {
     pub async fn connect(addr: impl ToSocketAddrs) -> io::Result<TcpStream> {
         let reactor = current_reactor()?;
         let mut last = None;
-        for addr in addr::resolve(addr)? {
+        for addr in lookup_host(addr).await? {
             match TcpStream::connect_to(addr, reactor.clone()).await {
                 Ok(stream) => return Ok(stream),
                 Err(err) => last = Some(err),
@@ -73,12 +75,18 @@ impl TcpStream {
         Err(last.unwrap_or_else(addr::no_addresses))
     }
 
-    /// One nonblocking connect: start it, wait until the socket is writable, and ask the
-    /// socket how it went.
+    /// One nonblocking connect: start it, then [`finish_connect`](Self::finish_connect).
     async fn connect_to(addr: SocketAddr, reactor: reactor::Handle) -> io::Result<TcpStream> {
-        let stream = TcpStream::from_mio(mio::net::TcpStream::connect(addr)?, reactor)?;
-        stream.io.finish_connect().await?;
-        Ok(stream)
+        TcpStream::from_mio(mio::net::TcpStream::connect(addr)?, reactor)?
+            .finish_connect()
+            .await
+    }
+
+    /// Waits until the connect this stream started is done (the socket is writable), and
+    /// asks the socket how it went.
+    pub(super) async fn finish_connect(self) -> io::Result<TcpStream> {
+        self.io.finish_connect().await?;
+        Ok(self)
     }
 
     /// Registers a connected (or connecting) mio stream with `reactor`.
@@ -93,6 +101,10 @@ impl TcpStream {
 
     /// Wraps a connected stream from `std`, switching it to nonblocking mode and registering
     /// it with the current runtime.
+    ///
+    /// The stream may be in either mode: goro sets nonblocking mode itself (tokio leaves
+    /// that to the caller, and a blocking socket there blocks a worker), so a read that
+    /// finds no data waits as a task instead of blocking the thread.
     ///
     /// # Errors
     /// Outside a runtime, or if the socket cannot be registered.
@@ -117,8 +129,12 @@ impl TcpStream {
         })
     }
 
-    /// Deregisters the stream from the runtime and gives it back as a `std` stream, in
-    /// blocking mode: the inverse of [`from_std`](Self::from_std).
+    /// Deregisters the stream from the runtime and gives it back as a `std` stream: the
+    /// inverse of [`from_std`](Self::from_std).
+    ///
+    /// As tokio documents for its `into_std`, the stream stays in nonblocking mode (a read
+    /// with no data answers `WouldBlock`); call `set_nonblocking(false)` on it for blocking
+    /// reads and writes.
     ///
     /// ```
     /// use goro::net::{TcpListener, TcpStream};
@@ -131,17 +147,19 @@ impl TcpStream {
     ///     let (server, _) = listener.accept().await?;
     ///     Ok::<_, std::io::Error>((client.into_std()?, server.into_std()?))
     /// })?;
-    /// std_stream.write_all(b"plain std")?; // the runtime is gone, the sockets live on
     /// let mut buf = [0; 9];
+    /// let err = server.read(&mut buf).unwrap_err(); // nonblocking: no data yet
+    /// assert_eq!(err.kind(), std::io::ErrorKind::WouldBlock);
+    ///
+    /// server.set_nonblocking(false)?; // blocking, as std's own streams are
+    /// std_stream.write_all(b"plain std")?; // the runtime is gone, the sockets live on
     /// server.read_exact(&mut buf)?;
     /// assert_eq!(&buf, b"plain std");
     /// # Ok(())
     /// # }
     /// ```
     pub fn into_std(self) -> io::Result<std::net::TcpStream> {
-        let stream = std::net::TcpStream::from(self.io.into_inner()?);
-        stream.set_nonblocking(false)?;
-        Ok(stream)
+        Ok(std::net::TcpStream::from(self.io.into_inner()?))
     }
 
     /// The address of the other end.
@@ -217,6 +235,44 @@ impl TcpStream {
     /// ```
     pub fn nodelay(&self) -> io::Result<bool> {
         self.io.get_ref().nodelay()
+    }
+
+    /// Sets the IP time-to-live (`IP_TTL`) of the packets this stream sends: how many hops
+    /// they may cross before a router drops them.
+    ///
+    /// ```
+    /// use goro::net::{TcpListener, TcpStream};
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// goro::run(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     let stream = TcpStream::connect(listener.local_addr()?).await?;
+    ///     stream.set_ttl(42)?;
+    ///     assert_eq!(stream.ttl()?, 42);
+    ///     Ok(())
+    /// })
+    /// # }
+    /// ```
+    pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
+        self.io.get_ref().set_ttl(ttl)
+    }
+
+    /// The IP time-to-live of the packets this stream sends (see [`set_ttl`](Self::set_ttl)).
+    ///
+    /// ```
+    /// use goro::net::{TcpListener, TcpStream};
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// goro::run(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     let stream = TcpStream::connect(listener.local_addr()?).await?;
+    ///     assert!(stream.ttl()? > 0); // the system's default, often 64
+    ///     Ok(())
+    /// })
+    /// # }
+    /// ```
+    pub fn ttl(&self) -> io::Result<u32> {
+        self.io.get_ref().ttl()
     }
 
     /// Shuts down the read direction, the write direction, or both. After
@@ -329,6 +385,7 @@ impl TcpStream {
     }
 }
 
+impl_as_fd!(TcpStream, |this| this.io.get_ref());
 impl_async_read!([] TcpStream, |this| this.io);
 impl_async_write!([] TcpStream, |this| this.io);
 impl_async_read!(['a] &'a TcpStream, |this| this.io);

@@ -1,6 +1,7 @@
 //! `UnixListener`: a Unix domain socket bound to a path that accepts connections.
 
 use super::UnixStream;
+use crate::net::impl_as_fd;
 use crate::reactor::{self, Direction, IoSource};
 use crate::runtime::current_reactor;
 use std::fmt;
@@ -60,6 +61,9 @@ impl UnixListener {
     /// Wraps a listener bound with `std`, switching it to nonblocking mode and registering
     /// it with the current runtime.
     ///
+    /// The listener may be in either mode: goro sets nonblocking mode itself (tokio leaves
+    /// that to the caller), so `accept` waits as a task instead of blocking the thread.
+    ///
     /// # Errors
     /// Outside a runtime, or if the socket cannot be registered.
     ///
@@ -82,6 +86,35 @@ impl UnixListener {
         listener.set_nonblocking(true)?;
         let reactor = current_reactor()?;
         UnixListener::register(mio::net::UnixListener::from_std(listener), reactor)
+    }
+
+    /// Deregisters the listener from the runtime and gives it back as a `std` listener: the
+    /// inverse of [`from_std`](Self::from_std).
+    ///
+    /// As tokio documents for its `into_std`, the listener stays in nonblocking mode (an
+    /// `accept` with no connection waiting answers `WouldBlock`); call
+    /// `set_nonblocking(false)` on it for a blocking `accept`.
+    ///
+    /// ```
+    /// use goro::net::UnixListener;
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// let path = std::env::temp_dir().join(format!("goro-doc-uli-{}.sock", std::process::id()));
+    /// let _ = std::fs::remove_file(&path);
+    /// let std_listener = goro::run(async { UnixListener::bind(&path)?.into_std() })?;
+    /// let err = std_listener.accept().unwrap_err(); // nonblocking: nobody connected yet
+    /// assert_eq!(err.kind(), std::io::ErrorKind::WouldBlock);
+    ///
+    /// std_listener.set_nonblocking(false)?;
+    /// let _client = std::os::unix::net::UnixStream::connect(&path)?;
+    /// let (_server, _) = std_listener.accept()?;
+    /// std::fs::remove_file(&path)
+    /// # }
+    /// ```
+    pub fn into_std(self) -> io::Result<std::os::unix::net::UnixListener> {
+        Ok(std::os::unix::net::UnixListener::from(
+            self.io.into_inner()?,
+        ))
     }
 
     /// Waits for the next connection; returns it with its peer's address (usually unnamed:
@@ -150,6 +183,8 @@ impl UnixListener {
         })
     }
 }
+
+impl_as_fd!(UnixListener, |this| this.io.get_ref());
 
 impl fmt::Debug for UnixListener {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -1,5 +1,6 @@
 //! `UnixStream`: one Unix domain stream connection.
 
+use crate::net::impl_as_fd;
 use crate::net::stream_io::{StreamIo, impl_async_read, impl_async_write};
 use crate::reactor;
 use crate::runtime::current_reactor;
@@ -99,6 +100,10 @@ impl UnixStream {
     /// Wraps a connected stream from `std`, switching it to nonblocking mode and registering
     /// it with the current runtime.
     ///
+    /// The stream may be in either mode: goro sets nonblocking mode itself (tokio leaves
+    /// that to the caller), so a read that finds no data waits as a task instead of blocking
+    /// the thread.
+    ///
     /// # Errors
     /// Outside a runtime, or if the socket cannot be registered.
     ///
@@ -125,6 +130,36 @@ impl UnixStream {
         Ok(UnixStream {
             io: StreamIo::new_current(mio::net::UnixStream::from_std(stream))?,
         })
+    }
+
+    /// Deregisters the stream from the runtime and gives it back as a `std` stream: the
+    /// inverse of [`from_std`](Self::from_std).
+    ///
+    /// As tokio documents for its `into_std`, the stream stays in nonblocking mode (a read
+    /// with no data answers `WouldBlock`); call `set_nonblocking(false)` on it for blocking
+    /// reads and writes.
+    ///
+    /// ```
+    /// use goro::net::UnixStream;
+    /// use std::io::{Read, Write};
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// let (mut a, mut b) = goro::run(async {
+    ///     let (a, b) = UnixStream::pair()?;
+    ///     Ok::<_, std::io::Error>((a.into_std()?, b.into_std()?))
+    /// })?;
+    /// let mut buf = [0; 8];
+    /// assert_eq!(b.read(&mut buf).unwrap_err().kind(), std::io::ErrorKind::WouldBlock);
+    ///
+    /// b.set_nonblocking(false)?;
+    /// a.write_all(b"from std")?; // the runtime is gone, the sockets live on
+    /// b.read_exact(&mut buf)?;
+    /// assert_eq!(&buf, b"from std");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn into_std(self) -> io::Result<std::os::unix::net::UnixStream> {
+        Ok(std::os::unix::net::UnixStream::from(self.io.into_inner()?))
     }
 
     pub(super) fn from_mio(
@@ -192,6 +227,7 @@ impl UnixStream {
     }
 }
 
+impl_as_fd!(UnixStream, |this| this.io.get_ref());
 impl_async_read!([] UnixStream, |this| this.io);
 impl_async_write!([] UnixStream, |this| this.io);
 impl_async_read!(['a] &'a UnixStream, |this| this.io);
