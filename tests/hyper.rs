@@ -1,5 +1,7 @@
 //! hyper 1.x on goro (feature `hyper`): hyper's HTTP/1 server on goro's sockets, answered by
-//! hyper's HTTP/1 client on goro and by `curl`; hyper's timeouts on goro's timer.
+//! hyper's HTTP/1 client on goro and by `curl`; hyper's timeouts on goro's timer;
+//! hyper-util's pooled client on `goro::hyper::Connector` (connections reused, names
+//! resolved, a connect timeout, clear errors).
 
 #![cfg(feature = "hyper")]
 
@@ -7,7 +9,7 @@ use bytes::Bytes;
 use futures::channel::oneshot;
 use futures::future::{Either, select};
 use futures::io::{AsyncReadExt, AsyncWriteExt};
-use goro::hyper::{Executor, Io, Timer};
+use goro::hyper::{Connector, Executor, Io, Timer};
 use goro::net::{TcpListener, TcpStream};
 use goro::{JoinHandle, JoinSet};
 use http_body_util::combinators::UnsyncBoxBody;
@@ -17,9 +19,12 @@ use hyper::client::conn::http1::SendRequest;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::client::legacy::Client;
 use std::net::SocketAddr;
 use std::pin::pin;
 use std::process::Command;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::time::{Duration, Instant};
 
 type Body = UnsyncBoxBody<Bytes, hyper::Error>;
@@ -66,9 +71,12 @@ async fn route(request: Request<Incoming>) -> Result<Response<Body>, hyper::Erro
     Ok(response)
 }
 
-/// A server running in a task, serving each connection in a task of its own.
+/// A server running in a task, serving each connection in a task of its own. Every
+/// response says which connection it came on (`x-connection`: the accept count).
 struct Server {
     addr: SocketAddr,
+    /// Connections accepted so far.
+    accepted: Arc<AtomicUsize>,
     stop: oneshot::Sender<()>,
     task: JoinHandle<()>,
 }
@@ -78,6 +86,8 @@ impl Server {
     async fn start(builder: http1::Builder) -> Server {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
+        let accepted = Arc::new(AtomicUsize::new(0));
+        let counted = accepted.clone();
         let (stop, mut stopped) = oneshot::channel::<()>();
         let task = goro::spawn(async move {
             let mut connections = JoinSet::new();
@@ -87,19 +97,30 @@ impl Server {
                     Either::Right(_) => break,
                 };
                 let (stream, _) = accepted.expect("accept");
+                let connection = counted.fetch_add(1, SeqCst);
                 stream.set_nodelay(true).unwrap();
                 let builder = builder.clone();
+                let tagged = service_fn(move |request| async move {
+                    let mut response = route(request).await?;
+                    response
+                        .headers_mut()
+                        .insert("x-connection", connection.into());
+                    Ok::<_, hyper::Error>(response)
+                });
                 connections.spawn(async move {
                     // A client that goes away mid-request is not the server's failure.
-                    let _ = builder
-                        .serve_connection(Io::new(stream), service_fn(route))
-                        .await;
+                    let _ = builder.serve_connection(Io::new(stream), tagged).await;
                 });
                 while connections.try_join_next().is_some() {}
             }
             connections.shutdown().await;
         });
-        Server { addr, stop, task }
+        Server {
+            addr,
+            accepted,
+            stop,
+            task,
+        }
     }
 
     /// Stops accepting, cancels the connections, and waits until all that is done.
@@ -405,4 +426,215 @@ async fn curl_gets_answers_from_hyper_on_goro() {
         );
     }
     server.stop().await;
+}
+
+// ---- hyper-util's pooled client on goro::hyper::Connector -------------------------------
+
+/// hyper-util's pooled client on goro, with goro's timer for its pool.
+fn pooled_client(connector: Connector) -> Client<Connector, Full<Bytes>> {
+    Client::builder(Executor).pool_timer(Timer).build(connector)
+}
+
+/// GETs `uri` with `client`; the status, the body and the connection it came on.
+async fn get(client: &Client<Connector, Full<Bytes>>, uri: String) -> (StatusCode, Bytes, usize) {
+    let response = client.get(uri.parse().unwrap()).await.unwrap();
+    let status = response.status();
+    let connection = response.headers()["x-connection"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    (status, body, connection)
+}
+
+/// Waits until every task of the runtime is gone (the client's connection tasks end once
+/// the client and the server are dropped).
+async fn wait_for_no_tasks(what: &'static str) {
+    within(Duration::from_secs(20), what, async {
+        while !goro::Handle::current().dump().is_empty() {
+            goro::time::sleep(Duration::from_millis(1)).await;
+        }
+    })
+    .await;
+}
+
+/// Awaits `future`, failing the test after `limit`.
+async fn within<F: std::future::Future>(limit: Duration, what: &str, future: F) -> F::Output {
+    match goro::time::timeout(limit, future).await {
+        Ok(output) => output,
+        Err(_) => panic!("{what}: not done within {limit:?}"),
+    }
+}
+
+/// Requests one after another share one connection (the pool hands it back; the server
+/// accepts once), and concurrent requests each get an answer.
+async fn pooled_client_reuses_connections() {
+    const REQUESTS: usize = 10;
+    let server = Server::start(http1::Builder::new()).await;
+    let client = pooled_client(Connector::new());
+    let base = format!("http://{}", server.addr);
+    let mut connections = Vec::new();
+    for _ in 0..REQUESTS {
+        let (status, body, connection) = get(&client, format!("{base}/")).await;
+        assert_eq!(
+            (status, &body[..]),
+            (StatusCode::OK, &b"hello from goro"[..])
+        );
+        connections.push(connection);
+        // The pool takes a connection back once hyper has read the whole response: give
+        // that a moment, or the next request may start a connection of its own.
+        goro::time::sleep(Duration::from_millis(10)).await;
+    }
+    connections.dedup();
+    let accepted = server.accepted.load(SeqCst);
+    assert!(
+        accepted <= 3 && connections.len() <= 3,
+        "{REQUESTS} requests in a row: {accepted} connections accepted, used in turn: \
+         {connections:?} (a pool that works reuses one)"
+    );
+
+    let concurrent: JoinSet<()> = (0..8)
+        .map(|i| {
+            let client = client.clone();
+            let uri = format!("{base}/echo");
+            async move {
+                let sent = echo_body(99, i);
+                let request = Request::post(uri).body(Full::new(Bytes::from(sent.clone())));
+                let response = client.request(request.unwrap()).await.unwrap();
+                assert_eq!(response.status(), StatusCode::OK);
+                let body = response.into_body().collect().await.unwrap().to_bytes();
+                assert!(body == sent, "request {i}: wrong echo");
+            }
+        })
+        .collect();
+    concurrent.join_all().await;
+    assert!(server.accepted.load(SeqCst) <= accepted + 8);
+
+    drop(client);
+    server.stop().await;
+    wait_for_no_tasks("the client's connection tasks").await;
+}
+
+#[goro::test(timeout_ms = 60_000)]
+async fn pooled_client_reuses_connections_on_two_workers() {
+    pooled_client_reuses_connections().await;
+}
+
+#[goro::test(worker_threads = 1, timeout_ms = 60_000)]
+async fn pooled_client_reuses_connections_on_one_worker() {
+    pooled_client_reuses_connections().await;
+}
+
+/// The connector resolves `localhost` (through `lookup_host`), sets `TCP_NODELAY` unless
+/// told not to, and the client reaches the server by name.
+#[goro::test(timeout_ms = 60_000)]
+async fn connector_resolves_names_and_sets_nodelay() {
+    use tower_service::Service;
+    let server = Server::start(http1::Builder::new()).await;
+    let port = server.addr.port();
+    let by_name: hyper::Uri = format!("http://localhost:{port}/").parse().unwrap();
+    let io = Connector::new().call(by_name.clone()).await.unwrap();
+    assert!(io.get_ref().peer_addr().unwrap().ip().is_loopback());
+    assert!(io.get_ref().nodelay().unwrap());
+    let mut without = Connector::new();
+    without.set_nodelay(false);
+    let io = without.call(by_name).await.unwrap();
+    assert!(!io.get_ref().nodelay().unwrap());
+
+    let client = pooled_client(Connector::new());
+    let (status, body, _) = get(&client, format!("http://localhost:{port}/")).await;
+    assert_eq!(
+        (status, &body[..]),
+        (StatusCode::OK, &b"hello from goro"[..])
+    );
+    drop((io, client));
+    server.stop().await;
+    wait_for_no_tasks("the client's connection tasks").await;
+}
+
+/// URIs the connector cannot serve are refused at once with a message that says why, also
+/// through the client.
+#[goro::test(timeout_ms = 60_000)]
+async fn connector_refuses_what_it_cannot_serve() {
+    use tower_service::Service;
+    for (uri, says) in [
+        ("https://localhost/", "`http` URIs only, not `https`"),
+        ("/relative/path", "has no scheme"),
+    ] {
+        let err = Connector::new()
+            .call(uri.parse().unwrap())
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput, "{uri}: {err}");
+        assert!(err.to_string().contains(says), "{uri}: {err}");
+    }
+    let client = pooled_client(Connector::new());
+    let err = client
+        .get("https://localhost/".parse().unwrap())
+        .await
+        .unwrap_err();
+    assert!(err.is_connect(), "{err:?}");
+    assert!(format!("{err:?}").contains("`http` URIs only"), "{err:?}");
+
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    drop(listener);
+    let err = client
+        .get(format!("http://{addr}/").parse().unwrap())
+        .await
+        .unwrap_err();
+    assert!(err.is_connect(), "{err:?}");
+    let message = format!("{err:?}");
+    assert!(message.contains(&addr.to_string()), "{message}");
+}
+
+/// A listener whose backlog is full answers no handshake: a connect to it hangs until the
+/// connect timeout, which answers `TimedOut` and says which timeout it was.
+#[goro::test(timeout_ms = 60_000)]
+async fn connect_timeout_cuts_off_a_silent_server() {
+    use tower_service::Service;
+    let socket = goro::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let listener = socket.listen(1).unwrap(); // never accepts
+    let addr = listener.local_addr().unwrap();
+    let mut filling = Vec::new();
+    let full = loop {
+        assert!(filling.len() < 64, "the listener's backlog never filled");
+        match goro::time::timeout(Duration::from_millis(300), TcpStream::connect(addr)).await {
+            Ok(stream) => filling.push(stream.unwrap()),
+            Err(_) => break true,
+        }
+    };
+    assert!(full);
+
+    const TIMEOUT: Duration = Duration::from_millis(200);
+    let mut connector = Connector::new();
+    connector.set_connect_timeout(Some(TIMEOUT));
+    let start = Instant::now();
+    let err = within(
+        Duration::from_secs(20),
+        "the connect timeout",
+        connector.call(format!("http://{addr}/").parse().unwrap()),
+    )
+    .await
+    .unwrap_err();
+    let waited = start.elapsed();
+    assert_eq!(err.kind(), std::io::ErrorKind::TimedOut, "{err}");
+    assert!(
+        err.to_string().contains("connect timeout of 200ms"),
+        "{err}"
+    );
+    assert!(waited >= TIMEOUT - Duration::from_millis(20), "{waited:?}");
+
+    let client = pooled_client(connector);
+    let err = within(
+        Duration::from_secs(20),
+        "the client's connect timeout",
+        client.get(format!("http://{addr}/").parse().unwrap()),
+    )
+    .await
+    .unwrap_err();
+    assert!(err.is_connect(), "{err:?}");
+    assert!(format!("{err:?}").contains("TimedOut"), "{err:?}");
 }

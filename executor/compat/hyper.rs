@@ -1,14 +1,17 @@
 //! hyper 1.x on goro (cargo feature `hyper`).
 //!
-//! hyper leaves three things to the runtime, and this module gives goro's:
+//! hyper leaves three things to the runtime, and hyper-util's pooled client a fourth; this
+//! module gives goro's:
 //!
 //! | hyper needs | goro gives | for |
 //! |---|---|---|
 //! | [`hyper::rt::Read`] + [`hyper::rt::Write`] | [`Io<T>`], around any `futures::io::AsyncRead + AsyncWrite + Unpin` (goro's [`TcpStream`](crate::net::TcpStream), [`UnixStream`](crate::net::UnixStream), ...) | every connection |
 //! | [`hyper::rt::Executor`] | [`Executor`]: spawns on the current goro runtime, detached | the connections that spawn tasks of their own (HTTP/2) |
 //! | [`hyper::rt::Timer`] | [`Timer`]: goro's [`sleep`](crate::time::sleep) | timeouts such as `header_read_timeout` |
+//! | hyper-util's `Service<Uri>` connector | [`Connector`]: goro's [`TcpStream`](crate::net::TcpStream), names resolved off the workers | hyper-util's pooled client, `hyper_util::client::legacy::Client` |
 //!
-//! Then hyper's own `server::conn::http1` and `client::conn::http1` run on goro unchanged:
+//! Then hyper's own `server::conn::http1` and `client::conn::http1` run on goro unchanged
+//! (and hyper-util's `Client`, see [`Connector`]):
 //!
 //! ```
 //! use bytes::Bytes;
@@ -70,6 +73,10 @@
 //! response's head and body into one buffer, one write); [`Io::vectored_writes`] says
 //! otherwise for a stream whose `poll_write_vectored` is a real `writev`, such as goro's
 //! sockets.
+
+mod connector;
+
+pub use connector::Connector;
 
 use ::hyper::rt::{self, ReadBufCursor};
 use futures::io::{AsyncRead, AsyncWrite};

@@ -4,7 +4,7 @@
 //!   libraries that take a generic spawner. Always on.
 //! - `hyper` (cargo feature `hyper`, public as [`goro::hyper`](crate::hyper)): an I/O
 //!   wrapper, an executor and a timer for hyper 1.x, so that hyper's servers and clients
-//!   run on goro unchanged.
+//!   run on goro unchanged, and a connector for hyper-util's pooled client.
 //! - `tokio_io` (cargo feature `tokio-io`): goro's byte streams also implement
 //!   `tokio::io::{AsyncRead, AsyncWrite}`, for codecs and protocol libraries written
 //!   against tokio's traits (tokio comes without any runtime feature: only the traits).
