@@ -1,7 +1,8 @@
 //! hyper 1.x on goro (feature `hyper`): hyper's HTTP/1 server on goro's sockets, answered by
 //! hyper's HTTP/1 client on goro and by `curl`; hyper's timeouts on goro's timer;
 //! hyper-util's pooled client on `goro::hyper::Connector` (connections reused, names
-//! resolved, a connect timeout, clear errors).
+//! resolved, a connect timeout, clear errors); an axum `Router` served through hyper-util's
+//! service adapter, as `examples/axum.rs` does.
 
 #![cfg(feature = "hyper")]
 
@@ -637,4 +638,69 @@ async fn connect_timeout_cuts_off_a_silent_server() {
     .unwrap_err();
     assert!(err.is_connect(), "{err:?}");
     assert!(format!("{err:?}").contains("TimedOut"), "{err:?}");
+}
+
+/// An axum `Router` served as `examples/axum.rs` serves it (hyper-util's
+/// `TowerToHyperService` over goro's sockets), asked by the pooled client: routes, a path
+/// parameter, a body.
+#[goro::test(timeout_ms = 60_000)]
+async fn axum_router_serves_through_the_service_adapter() {
+    use axum::extract::Path;
+    use axum::routing::{get as axum_get, post};
+    use hyper_util::service::TowerToHyperService;
+    let app = axum::Router::new()
+        .route("/", axum_get(|| async { "hello from axum" }))
+        .route(
+            "/hello/{name}",
+            axum_get(|Path(name): Path<String>| async move { format!("hello, {name}") }),
+        )
+        .route("/echo", post(|body: String| async move { body }));
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = goro::spawn(async move {
+        let mut connections = JoinSet::new();
+        while let Ok((stream, _)) = listener.accept().await {
+            let service = TowerToHyperService::new(app.clone());
+            connections.spawn(async move {
+                let _ = http1::Builder::new()
+                    .serve_connection(Io::new(stream), service)
+                    .await;
+            });
+        }
+    });
+
+    let client = pooled_client(Connector::new());
+    let text = |response: Response<Incoming>| async move {
+        let status = response.status();
+        let body = response.into_body().collect().await.unwrap().to_bytes();
+        (status, String::from_utf8(body.to_vec()).unwrap())
+    };
+    let base = format!("http://{addr}");
+    let answer = client
+        .get(format!("{base}/").parse().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        text(answer).await,
+        (StatusCode::OK, "hello from axum".into())
+    );
+    let answer = client
+        .get(format!("{base}/hello/gopher").parse().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(text(answer).await, (StatusCode::OK, "hello, gopher".into()));
+    let request = Request::post(format!("{base}/echo"))
+        .body(Full::new(Bytes::from("echo me")))
+        .unwrap();
+    let answer = client.request(request).await.unwrap();
+    assert_eq!(text(answer).await, (StatusCode::OK, "echo me".into()));
+    let answer = client
+        .get(format!("{base}/nowhere").parse().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(text(answer).await.0, StatusCode::NOT_FOUND);
+
+    drop(client);
+    server.abort(); // and the connections it serves, with its JoinSet
+    wait_for_no_tasks("the server's and the client's tasks").await;
 }

@@ -11,7 +11,8 @@
 //! | hyper-util's `Service<Uri>` connector | [`Connector`]: goro's [`TcpStream`](crate::net::TcpStream), names resolved off the workers | hyper-util's pooled client, `hyper_util::client::legacy::Client` |
 //!
 //! Then hyper's own `server::conn::http1` and `client::conn::http1` run on goro unchanged
-//! (and hyper-util's `Client`, see [`Connector`]):
+//! (and hyper-util's `Client`, see [`Connector`]; and its `TowerToHyperService`, which
+//! serves a tower service such as an axum `Router`: `examples/axum.rs`):
 //!
 //! ```
 //! use bytes::Bytes;
