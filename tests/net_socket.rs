@@ -11,14 +11,14 @@ mod net_support;
 use futures::io::{AsyncReadExt, AsyncWriteExt};
 use goro::net::{TcpListener, TcpSocket, TcpStream, UdpSocket, UnixListener, UnixStream};
 use net_support::{
-    CountPolls, HandWaker, assert_send, assert_send_sync, pattern, poll_once, wait_polled, within,
+    CountPolls, HandWaker, assert_send, assert_send_sync, pattern, poll_once, spawn_counted,
+    wait_polled, wait_woken, within,
 };
 use socket2::SockRef;
 use std::io::{self, ErrorKind, Read};
 use std::net::SocketAddr;
 use std::os::fd::{AsFd, AsRawFd};
 use std::sync::Arc;
-use std::sync::atomic::Ordering::Relaxed;
 use std::time::Duration;
 
 on_1_and_4_workers! {
@@ -255,12 +255,7 @@ async fn would_block_clears_readiness() {
         "readable answered at once after a WouldBlock: the readiness was not cleared"
     );
     server.write_all(b"second").await.unwrap();
-    within(10, "the wake-up by new data", async {
-        while counter.wakes.load(Relaxed) == 0 {
-            goro::time::sleep(Duration::from_millis(1)).await;
-        }
-    })
-    .await;
+    wait_woken(&counter, "the wake-up by new data").await;
     assert!(poll_once(&mut readable, &waker).is_ready());
     assert_eq!(client.try_read(&mut buf).unwrap(), 6);
 
@@ -286,14 +281,10 @@ async fn would_block_clears_readiness() {
 async fn every_task_waiting_readable_is_woken() {
     let (client, mut server) = pair().await;
     let client = Arc::new(client);
-    let mut waiters = Vec::new();
-    let mut polled = Vec::new();
-    for _ in 0..3 {
+    let (waiters, mut polled) = spawn_counted(3, || {
         let client = client.clone();
-        let (counted, polls) = CountPolls::new(async move { client.readable().await });
-        waiters.push(goro::spawn(counted));
-        polled.push(polls);
-    }
+        async move { client.readable().await }
+    });
     let reader_stream = client.clone();
     let (counted, polls) = CountPolls::new(async move {
         let mut buf = [0; 1];
@@ -356,12 +347,7 @@ async fn writable_waits_for_room_after_try_write_fills_the_buffer() {
             }
         }
     });
-    within(10, "the wake-up by room", async {
-        while counter.wakes.load(Relaxed) == 0 {
-            goro::time::sleep(Duration::from_millis(1)).await;
-        }
-    })
-    .await;
+    wait_woken(&counter, "the wake-up by room").await;
     assert!(poll_once(&mut writable, &waker).is_ready());
     written += loop {
         match client.try_write(b"tail") {
@@ -382,18 +368,14 @@ async fn writable_waits_for_room_after_try_write_fills_the_buffer() {
 async fn peek_leaves_the_data_for_several_peekers() {
     let (client, mut server) = pair().await;
     let client = Arc::new(client);
-    let mut peekers = Vec::new();
-    let mut polled = Vec::new();
-    for _ in 0..3 {
+    let (peekers, polled) = spawn_counted(3, || {
         let client = client.clone();
-        let (counted, polls) = CountPolls::new(async move {
+        async move {
             let mut buf = [0; 4];
             let n = client.peek(&mut buf).await?;
             Ok::<_, io::Error>(buf[..n].to_vec())
-        });
-        peekers.push(goro::spawn(counted));
-        polled.push(polls);
-    }
+        }
+    });
     wait_polled(&polled).await;
     server.write_all(b"peek").await.unwrap();
     for peeker in peekers {

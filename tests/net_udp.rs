@@ -13,7 +13,8 @@ mod net_support;
 
 use goro::net::UdpSocket;
 use net_support::{
-    CountPolls, HandWaker, assert_send, assert_send_sync, poll_once, wait_polled, within,
+    CountPolls, HandWaker, assert_send, assert_send_sync, poll_once, spawn_counted, wait_polled,
+    within,
 };
 use std::io::ErrorKind;
 use std::net::{Ipv4Addr, Ipv6Addr};
@@ -358,18 +359,14 @@ async fn readable_try_recv_from_writable_try_send_to() {
 /// still there for `recv_from`.
 async fn peek_from_leaves_the_datagram_for_several_peekers() {
     let socket = Arc::new(UdpSocket::bind("127.0.0.1:0").await.unwrap());
-    let mut peekers = Vec::new();
-    let mut polled = Vec::new();
-    for _ in 0..3 {
+    let (peekers, polled) = spawn_counted(3, || {
         let socket = socket.clone();
-        let (counted, polls) = CountPolls::new(async move {
+        async move {
             let mut buf = [0; 64];
             let (n, from) = socket.peek_from(&mut buf).await?;
             Ok::<_, std::io::Error>((buf[..n].to_vec(), from))
-        });
-        peekers.push(goro::spawn(counted));
-        polled.push(polls);
-    }
+        }
+    });
     wait_polled(&polled).await;
     let sender = UdpSocket::bind("127.0.0.1:0").await.unwrap();
     sender

@@ -167,6 +167,35 @@ pub async fn wait_polled(counters: &[Arc<AtomicUsize>]) {
     goro::time::sleep(Duration::from_millis(20)).await;
 }
 
+/// Spawns `n` tasks, each running a future that `make` makes, with their polls counted:
+/// the handles, and the counters for [`wait_polled`].
+pub fn spawn_counted<F>(
+    n: usize,
+    mut make: impl FnMut() -> F,
+) -> (Vec<JoinHandle<F::Output>>, Vec<Arc<AtomicUsize>>)
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    (0..n)
+        .map(|_| {
+            let (counted, polls) = CountPolls::new(make());
+            (goro::spawn(counted), polls)
+        })
+        .unzip()
+}
+
+/// Waits until `waker` has been woken at least once; fails the test after 10 s (`what`
+/// says which wake-up was awaited).
+pub async fn wait_woken(waker: &HandWaker, what: &'static str) {
+    within(10, what, async {
+        while waker.wakes.load(Relaxed) == 0 {
+            goro::time::sleep(Duration::from_millis(1)).await;
+        }
+    })
+    .await;
+}
+
 /// A hand-made waker that counts its wakes and, if made `panicking`, then panics (a foreign
 /// executor's buggy waker). `Arc::strong_count` tells how many of its clones are alive.
 #[derive(Debug, Default)]
