@@ -26,7 +26,7 @@
 //! Layout: `task/` (the task allocation, its state word, wakers and handles: the
 //! `unsafe` code, with the run queue's), `scheduler/` (workers, queues, stealing, parking), `reactor/` (mio and
 //! timers), `runtime/` (`Builder`, `Runtime`, `Handle`), and the user-facing features
-//! `join_set.rs`, `blocking/`, `time/`, `net/`.
+//! `join_set.rs`, `blocking/`, `time/`, `net/`, `signal/`.
 
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(
@@ -50,6 +50,8 @@ mod scheduler;
 #[cfg(feature = "debug-endpoint")]
 pub mod debug;
 pub mod net;
+#[cfg(unix)]
+pub mod signal;
 pub mod task;
 pub mod time;
 
