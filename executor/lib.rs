@@ -23,10 +23,37 @@
 //! assert_eq!(total, 4950);
 //! ```
 //!
-//! Layout: `task/` (the task allocation, its state word, wakers and handles: the
-//! `unsafe` code, with the run queue's), `scheduler/` (workers, queues, stealing, parking), `reactor/` (mio and
-//! timers), `runtime/` (`Builder`, `Runtime`, `Handle`), and the user-facing features
-//! `join_set.rs`, `blocking/`, `time/`, `net/`, `signal/`.
+//! # The parts
+//!
+//! - Runtime: [`run`], [`Runtime`], [`Builder`], [`Handle`]; the attributes
+//!   [`#[goro::main]`](macro@main) and [`#[goro::test]`](macro@test).
+//! - Tasks: [`spawn`], [`spawn_blocking`], [`yield_now`], [`JoinHandle`], [`JoinSet`],
+//!   [`AbortHandle`], [`JoinError`]; [`task`] for task ids.
+//! - [`time`]: sleep, timeouts, intervals, and a paused clock for tests.
+//! - [`net`]: TCP, UDP and Unix domain sockets.
+//! - [`signal`]: ctrl-c and Unix signals, and the graceful-shutdown recipe.
+//! - Seeing inside: [`Handle::metrics`], [`Handle::dump`], and the monitor that reports a
+//!   task blocking its worker ([`Builder::blocking_threshold`]).
+//!
+//! Coming from tokio? The guide `docs/coming-from-tokio.md` maps tokio's names to goro's
+//! and says which tokio-based libraries work as they are.
+//!
+//! # Cargo features
+//!
+//! None is on by default.
+//!
+//! | feature | what it adds |
+//! |---|---|
+//! | `hyper` | `goro::hyper`: `Io`, `Executor` and `Timer` (and more) to run hyper 1.x servers and clients on goro |
+//! | `tokio-io` | goro's byte streams also implement `tokio::io::{AsyncRead, AsyncWrite}` (tokio's traits only, no runtime) |
+//! | `tokio-compat` | `goro::compat::tokio::Compat`: runs tokio-bound futures (reqwest, sqlx, tonic, ...) in goro tasks |
+//! | `debug-endpoint` | `goro::debug::serve`: `/metrics` (Prometheus text) and `/tasks` (the task dump) over HTTP |
+
+// Layout, for contributors: `task/` (the task allocation, its state word, wakers and
+// handles: the `unsafe` code, with the run queue's), `scheduler/` (workers, queues,
+// stealing, parking), `reactor/` (mio and timers), `runtime/` (`Builder`, `Runtime`,
+// `Handle`), and the user-facing features `join_set.rs`, `blocking/`, `time/`, `net/`,
+// `signal/`, `compat/`.
 
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(
@@ -37,7 +64,7 @@
 #![doc(test(attr(deny(warnings))))]
 
 mod blocking;
-mod compat;
+pub mod compat;
 mod coop;
 mod join_set;
 mod loom;
@@ -56,6 +83,7 @@ pub mod task;
 pub mod time;
 
 #[cfg(feature = "hyper")]
+#[doc(inline)]
 pub use compat::hyper;
 pub use join_set::JoinSet;
 pub use metrics::RuntimeMetrics;
