@@ -93,6 +93,11 @@ pub use task::{AbortHandle, JoinError, JoinHandle, TaskInfo};
 
 pub use goro_rt_macros::{main, test};
 
+/// The guide for tokio users: its examples run as doc tests, so that it stays true.
+#[cfg(all(doctest, feature = "tokio-io", feature = "tokio-compat"))]
+#[doc = include_str!("../docs/coming-from-tokio.md")]
+struct ComingFromTokio;
+
 #[doc(hidden)]
 pub mod __private {
     pub use crate::macro_support::{TestOptions, block_on_main, run_test};

@@ -9,32 +9,41 @@
 //! as an `async move` block, to the runtime. Attributes, visibility and return type stay
 //! as written. So
 //!
-//! ```ignore
+//! ```
 //! #[goro::main(worker_threads = 4)]
 //! async fn main() -> Result<(), Box<dyn std::error::Error>> {
-//!     body
+//!     let answer = goro::spawn(async { 6 * 7 }).await?;
+//!     assert_eq!(answer, 42);
+//!     Ok(())
 //! }
 //! ```
 //!
 //! becomes
 //!
-//! ```ignore
+//! ```
 //! fn main() -> Result<(), Box<dyn std::error::Error>> {
-//!     ::goro::__private::block_on_main(Some(4), async move { body })
+//!     ::goro::__private::block_on_main(Some(4), async move {
+//!         let answer = goro::spawn(async { 6 * 7 }).await?;
+//!         assert_eq!(answer, 42);
+//!         Ok(())
+//!     })
 //! }
 //! ```
 //!
 //! and
 //!
-//! ```ignore
+//! ```
 //! #[goro::test(timeout_ms = 1000)]
 //! #[should_panic]
-//! async fn fails() { body }
+//! async fn fails() {
+//!     panic!("boom");
+//! }
+//! # fn main() {}
 //! ```
 //!
 //! becomes
 //!
-//! ```ignore
+//! ```
 //! #[::core::prelude::v1::test]
 //! #[should_panic]
 //! fn fails() {
@@ -45,10 +54,16 @@
 //!             allow_leaks: false,
 //!             start_paused: false,
 //!         },
-//!         async move { body },
+//!         async move {
+//!             panic!("boom");
+//!         },
 //!     )
 //! }
+//! # fn main() {}
 //! ```
+//!
+//! (A doc test is not built as a test, so a `#[test]` function in one is only checked to
+//! expand; `goro`'s `tests/macros.rs` runs such functions for real.)
 //!
 //! `block_on_main` and `run_test` are goro's, hidden in its `__private` module; the
 //! expansion names them by absolute path (`::goro::…`), so the attributes work whatever
@@ -84,7 +99,7 @@ use proc_macro::TokenStream;
 ///
 /// # Examples
 ///
-/// ```ignore
+/// ```
 /// #[goro::main]
 /// async fn main() {
 ///     let task = goro::spawn(async { 6 * 7 });
@@ -94,7 +109,7 @@ use proc_macro::TokenStream;
 ///
 /// With a fixed number of workers, and a `Result`:
 ///
-/// ```ignore
+/// ```
 /// use std::error::Error;
 ///
 /// #[goro::main(worker_threads = 2)]
@@ -119,13 +134,17 @@ pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
 ///
 /// The function becomes a sync `#[test]` that builds a runtime, runs the body on it and
 /// shuts it down again. Other attributes (`#[should_panic]`, `#[ignore]`, …) and the
-/// return type are kept, so a test may return a `Result`. Tests are multi-threaded by
-/// default, so that they meet real parallelism.
+/// return type are kept, so a test may return a `Result`. Tests run on **2 worker
+/// threads** by default, on every machine and whatever `GORO_WORKERS` says, so that they
+/// meet real parallelism and behave alike everywhere.
+///
+/// When the body returns, the test fails if tasks it spawned are still alive (after a
+/// short grace for tasks on their last steps), naming where each was spawned: the
+/// goroutine leak that Go programmers hunt with a profile.
 ///
 /// # Arguments
 ///
-/// - `worker_threads = N`: the number of worker threads, at least 1 (default: as for
-///   [`macro@main`]).
+/// - `worker_threads = N`: the number of worker threads, at least 1 (default: 2).
 /// - `timeout_ms = N`: fail the test if it runs longer than `N` milliseconds, at least 1
 ///   (default: no timeout).
 /// - `allow_leaks`: do not fail the test when tasks are still alive at its end.
@@ -134,7 +153,7 @@ pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
 ///
 /// # Examples
 ///
-/// ```ignore
+/// ```
 /// #[goro::test]
 /// async fn spawned_task_answers() {
 ///     let task = goro::spawn(async { 6 * 7 });
@@ -157,6 +176,7 @@ pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
 /// async fn panics() {
 ///     panic!("boom");
 /// }
+/// # fn main() {}
 /// ```
 ///
 /// # Errors
