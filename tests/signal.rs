@@ -230,9 +230,7 @@ fn child_signal_outside_a_runtime_then_sigterm() {
 
 #[test]
 fn ctrl_c_answers_sigint() {
-    let name = "child_ctrl_c_answers_sigint";
-    let output = run_child(name, &[], LIMIT * 3);
-    assert_child_passed(name, &output);
+    let output = passes_in_a_child("child_ctrl_c_answers_sigint");
     assert!(String::from_utf8_lossy(&output.stdout).contains("ctrl-c received"));
 }
 
@@ -253,9 +251,7 @@ fn child_ctrl_c_answers_sigint() {
 
 #[test]
 fn ctrl_c_is_an_error_once_its_runtime_shut_down() {
-    let name = "child_ctrl_c_after_shutdown";
-    let output = run_child(name, &[], LIMIT * 3);
-    assert_child_passed(name, &output);
+    passes_in_a_child("child_ctrl_c_after_shutdown");
 }
 
 #[test]
@@ -274,9 +270,7 @@ fn child_ctrl_c_after_shutdown() {
 
 #[test]
 fn the_default_action_stays_replaced_after_the_listener_drops() {
-    let name = "child_sigterm_after_the_listener_dropped";
-    let output = run_child(name, &[], LIMIT * 3);
-    assert_child_passed(name, &output);
+    let output = passes_in_a_child("child_sigterm_after_the_listener_dropped");
     assert!(String::from_utf8_lossy(&output.stdout).contains("alive after SIGTERM"));
 }
 
@@ -299,9 +293,7 @@ fn child_sigterm_after_the_listener_dropped() {
 #[test]
 fn dropped_listeners_close_their_descriptors() {
     // Descriptor counts are per process: alone in a child.
-    let name = "child_listeners_made_and_dropped";
-    let output = run_child(name, &[], LIMIT * 3);
-    assert_child_passed(name, &output);
+    passes_in_a_child("child_listeners_made_and_dropped");
 }
 
 #[test]
@@ -327,9 +319,7 @@ fn child_listeners_made_and_dropped() {
 
 #[test]
 fn graceful_shutdown_example_drains_then_aborts() {
-    let name = "child_graceful_shutdown_on_sigterm";
-    let output = run_child(name, &[], LIMIT * 3);
-    assert_child_passed(name, &output);
+    passes_in_a_child("child_graceful_shutdown_on_sigterm");
 }
 
 #[test]
@@ -389,6 +379,14 @@ fn child_graceful_shutdown_on_sigterm() {
         let refused = TcpStream::connect(addr).await.unwrap_err();
         assert_eq!(refused.kind(), std::io::ErrorKind::ConnectionRefused);
     });
+}
+
+/// Runs the `#[ignore]`d test `name` of this file in a child process, checks that it passed,
+/// and answers its output.
+fn passes_in_a_child(name: &str) -> std::process::Output {
+    let output = run_child(name, &[], LIMIT * 3);
+    assert_child_passed(name, &output);
+    output
 }
 
 /// Writes `line` and reads as many bytes back.
