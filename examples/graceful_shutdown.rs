@@ -105,8 +105,12 @@ pub async fn serve(
                 accepted += 1;
                 connections.spawn(echo_lines(stream));
             }
-            // Out of descriptors, a connection reset before it was accepted: keep serving.
-            Either::Right((Err(err), _)) => eprintln!("accept: {err}"),
+            // Out of descriptors, a connection reset before it was accepted: say so, and
+            // keep serving after a pause (an accept that fails at once would spin).
+            Either::Right((Err(err), _)) => {
+                eprintln!("accept: {err}");
+                goro::time::sleep(Duration::from_millis(100)).await;
+            }
         }
         while connections.try_join_next().is_some() {}
     };
