@@ -23,7 +23,7 @@ const LATE: Duration = Duration::from_millis(100);
 
 /// The runtime's clock, paused or not: a zero sleep's deadline is "now".
 fn clock() -> Instant {
-    goro::time::sleep(Duration::ZERO).deadline()
+    goro::time::sleep(Duration::ZERO).deadline().into_std()
 }
 
 /// Sleeps `d` and returns how long it took in real time.
@@ -116,7 +116,7 @@ suite! {
         assert_pending!(sleep.poll());
         assert_pending!(sleep.poll()); // polled again before the deadline: still pending
         block_until(LIMIT, "the sleep's waker", || sleep.is_woken());
-        assert!(Instant::now() >= deadline, "woken before the deadline");
+        assert!(Instant::now() >= deadline.into_std(), "woken before the deadline");
         assert!(start.elapsed() >= Duration::from_millis(30));
         assert_ready!(sleep.poll());
         assert!(sleep.is_elapsed());
@@ -140,7 +140,7 @@ suite! {
         assert!((&mut sleep).now_or_never().is_none());
         let target = Instant::now() + Duration::from_millis(20);
         sleep.as_mut().reset(target);
-        assert_eq!(sleep.deadline(), target);
+        assert_eq!(sleep.deadline(), target.into());
         within(LIMIT, "a reset sleep", &mut sleep).await;
         assert!(Instant::now() >= target);
         assert!(start.elapsed() < Duration::from_secs(10));
@@ -262,7 +262,7 @@ suite! {
         // interval_at starts at the given instant.
         let at = Instant::now() + Duration::from_millis(15);
         let mut later = goro::time::interval_at(at, Duration::from_millis(5));
-        assert_eq!(later.tick().await, at);
+        assert_eq!(later.tick().await, at.into());
         assert!(Instant::now() >= at);
         // reset: the next tick is one period from now.
         let mut ticks = goro::time::interval(Duration::from_millis(25));

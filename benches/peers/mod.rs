@@ -5,6 +5,7 @@
 //! the part it needs.
 
 pub mod echo;
+pub mod tokio_current;
 pub mod workloads;
 
 use std::future::Future;

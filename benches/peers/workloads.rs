@@ -12,11 +12,20 @@
 //! | `yield_many` | 200 tasks each `yield_now` 1,000 times; all joined |
 //! | `ping_pong` | 1,000 concurrent round trips over two oneshots, two spawns each; all joined |
 //! | `chained_spawn` | a chain of 1,000 tasks, each spawning the next; the last signals |
+//!
+//! Apart from those five, and run on its own worker counts (issue 15):
+//!
+//! | workload | what one call does |
+//! |---|---|
+//! | `timer_churn` | 100 tasks each arm a 1 s timer 10,000 times beside a `yield_now` that finishes first, which cancels the timer; all joined |
 
 use std::future::Future;
+use std::pin::pin;
 use std::sync::Arc;
+use std::time::Duration;
 
 use futures::channel::oneshot;
+use futures::future::{Either, select};
 
 use super::{Countdown, Exec};
 
@@ -129,4 +138,29 @@ pub fn chained_spawn<E: Exec>(exec: &E) {
     let first = exec.clone();
     exec.detach(async move { link(first, done, DEPTH - 1) });
     exec.block_on(all_done).unwrap();
+}
+
+/// Tasks of [`timer_churn`].
+pub const CHURN_TASKS: usize = 100;
+/// Timers each task of [`timer_churn`] arms and cancels.
+pub const CHURN_ARMS: usize = 10_000;
+
+/// The request-timeout pattern (issue 15): [`CHURN_TASKS`] tasks each arm a 1 s timer
+/// [`CHURN_ARMS`] times beside work that finishes first (a `yield_now`), which drops the
+/// timer, cancelling it; all joined. The timer is polled once (armed) while the yield is
+/// pending, as a `select` between a request and its timeout polls both.
+pub fn timer_churn<E: Exec>(exec: &E) {
+    spawn_and_join(exec, CHURN_TASKS, |spawner| {
+        let exec = spawner.clone();
+        async move {
+            for _ in 0..CHURN_ARMS {
+                let work = pin!(exec.yield_now());
+                let timeout = pin!(exec.sleep(Duration::from_secs(1)));
+                match select(work, timeout).await {
+                    Either::Left(((), _timeout)) => {}
+                    Either::Right(_) => panic!("a 1 s timer fired before a yield"),
+                }
+            }
+        }
+    });
 }

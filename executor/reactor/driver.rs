@@ -25,9 +25,14 @@ impl Driver {
     /// limit but the timers), then wakes the tasks whose sockets became ready and whose
     /// timers fired. Returns how many tasks' resources became ready.
     pub(crate) fn turn(&mut self, handle: &Handle, max_wait: Option<Duration>) -> usize {
-        let timeout = match (handle.timers().until_next(), max_wait) {
-            (Some(timer), Some(max)) => Some(timer.min(max)),
-            (timer, max) => timer.or(max),
+        // A turn that does not block sleeps on no timer: it skips `until_next`, whose
+        // stores tell inserters that the driver sleeps (see `timer.rs`).
+        let timeout = match max_wait {
+            Some(Duration::ZERO) => max_wait,
+            _ => match (handle.timers().until_next(), max_wait) {
+                (Some(timer), Some(max)) => Some(timer.min(max)),
+                (timer, max) => timer.or(max),
+            },
         };
         if let Err(err) = self.poll.poll(&mut self.events, timeout) {
             if err.kind() != std::io::ErrorKind::Interrupted {
@@ -44,6 +49,18 @@ impl Driver {
         );
         ready += handle.timers().fire_due();
         ready
+    }
+}
+
+#[cfg(test)]
+impl Driver {
+    /// True if the reactor's `mio::Waker` was woken since the last turn (a poll that does
+    /// not block, which takes the wake).
+    pub(crate) fn take_wake(&mut self) -> bool {
+        self.poll
+            .poll(&mut self.events, Some(Duration::ZERO))
+            .expect("a poll that does not block");
+        self.events.iter().any(|event| event.token() == WAKE_TOKEN)
     }
 }
 

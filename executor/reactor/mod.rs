@@ -5,7 +5,7 @@
 //!   deadline or a `wake`, then dispatches the events and fires due timers.
 //! - `Handle` (this file) is shared: the `mio::Registry` to register sockets with, the
 //!   `mio::Waker` that interrupts a blocked `turn`, the table of I/O registrations
-//!   (`io.rs`) and the timer wheel (`timer.rs`).
+//!   (`io.rs`) and the timers (`timer.rs`: a timing wheel per worker and one shared).
 //!
 //! Wakers are called from inside `turn`, on a worker thread, so the woken tasks land in
 //! that worker's `next` slot and local queue: a request and its response stay on one core.
@@ -51,23 +51,31 @@ pub(crate) struct Handle {
 #[derive(Debug)]
 struct Inner {
     registry: mio::Registry,
-    waker: mio::Waker,
+    /// Shared with the timers, which wake the driver for an earlier deadline.
+    waker: Arc<mio::Waker>,
     io: io::Registrations,
     timers: timer::Timers,
 }
 
 impl Handle {
-    /// Creates a reactor: its driver (to park in) and its handle.
+    /// A reactor whose timers all go to the shared wheel, for tests of other parts.
+    #[cfg(test)]
     pub(crate) fn new() -> stdio::Result<(Driver, Handle)> {
+        Handle::for_workers(0)
+    }
+
+    /// Creates a reactor for a runtime of `workers` workers (each gets a timer wheel of its
+    /// own): its driver (to park in) and its handle.
+    pub(crate) fn for_workers(workers: usize) -> stdio::Result<(Driver, Handle)> {
         let poll = mio::Poll::new()?;
         let registry = poll.registry().try_clone()?;
-        let waker = mio::Waker::new(poll.registry(), WAKE_TOKEN)?;
+        let waker = Arc::new(mio::Waker::new(poll.registry(), WAKE_TOKEN)?);
         let handle = Handle {
             inner: Arc::new(Inner {
                 registry,
+                timers: timer::Timers::new(workers, waker.clone()),
                 waker,
                 io: io::Registrations::new(),
-                timers: timer::Timers::new(),
             }),
         };
         Ok((Driver::new(poll), handle))

@@ -209,7 +209,7 @@ impl Builder {
     /// ```
     pub fn build(&self) -> io::Result<Runtime> {
         let workers = self.resolve_workers()?;
-        let (driver, reactor) = reactor::Handle::new()?;
+        let (driver, reactor) = reactor::Handle::for_workers(workers)?;
         let monitor = self
             .blocking_threshold
             .map(|threshold| Monitor::new(threshold, self.on_blocked_worker.clone()));

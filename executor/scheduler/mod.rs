@@ -48,7 +48,7 @@ mod shutdown;
 mod slot;
 mod worker;
 
-pub(crate) use context::is_worker_thread;
+pub(crate) use context::{is_worker_thread, worker_index};
 pub use monitor::{BlockedWorker, ThreadActivity};
 pub(crate) use monitor::{Monitor, OnBlocked, run_monitor};
 pub(crate) use worker::run_worker;

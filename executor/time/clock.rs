@@ -1,6 +1,7 @@
 //! The runtime's clock: real time, or paused for tests.
 
-use crate::runtime::Handle;
+use crate::reactor::TimerHandle;
+use crate::runtime::{Handle, with_current};
 use std::time::{Duration, Instant};
 
 /// Deadlines this far out stand for "never" (tokio's far future).
@@ -14,11 +15,32 @@ pub(crate) fn deadline_after(at: Instant, by: Duration) -> Instant {
         .unwrap_or_else(|| crate::reactor::saturating_add(at, FAR_FUTURE))
 }
 
-/// The current runtime's clock: `Instant::now()` unless paused.
+/// The current runtime's clock: `Instant::now()` unless paused. Borrows the runtime (no
+/// reference count moves: every timer made reads it).
 pub(crate) fn now() -> Instant {
-    match Handle::try_current() {
+    with_current(|handle| match handle {
         Some(handle) => handle.scheduler.reactor().timers().now(),
         None => Instant::now(),
+    })
+}
+
+/// A timer for the deadline that `deadline` gives for the runtime's clock now, in the
+/// current runtime's shard for this thread (its worker's, if it runs one:
+/// `reactor/timer.rs`, "Shards"). One look at the current runtime, borrowed.
+///
+/// # Panics
+/// Outside a runtime, naming `what` (the function the user called).
+#[track_caller]
+pub(crate) fn timer(what: &str, deadline: impl FnOnce(Instant) -> Instant) -> TimerHandle {
+    let timer = with_current(|handle| {
+        let scheduler = &handle?.scheduler;
+        let timers = scheduler.reactor().timers();
+        let shard = timers.shard(crate::scheduler::worker_index(scheduler));
+        Some(TimerHandle::new(shard.clone(), deadline(timers.now())))
+    });
+    match timer {
+        Some(timer) => timer,
+        None => panic!("goro::time::{what}: {}", crate::runtime::NO_RUNTIME),
     }
 }
 

@@ -1,15 +1,15 @@
 //! `Sleep`: a future that completes at a deadline.
 
+use super::Instant;
 use crate::coop;
 use crate::reactor::TimerHandle;
-use crate::runtime::Handle;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-/// Waits until `duration` has passed.
+/// Waits until `duration` has passed on the runtime's clock.
 ///
 /// # Panics
 /// Outside a runtime (the timer needs the runtime's reactor).
@@ -24,31 +24,29 @@ use std::time::{Duration, Instant};
 /// ```
 #[track_caller]
 pub fn sleep(duration: Duration) -> Sleep {
-    sleep_until(super::deadline_after(super::now(), duration))
+    Sleep::new("sleep", |now| super::deadline_after(now, duration))
 }
 
-/// Waits until `deadline`.
+/// Waits until `deadline`: a [`goro::time::Instant`](Instant) or a `std::time::Instant`.
 ///
 /// # Panics
 /// Outside a runtime.
 ///
 /// ```
-/// use std::time::{Duration, Instant};
+/// use goro::time::Instant;
+/// use std::time::Duration;
 /// goro::run(async {
 ///     let deadline = Instant::now() + Duration::from_millis(10);
 ///     goro::time::sleep_until(deadline).await;
 ///     assert!(Instant::now() >= deadline);
+///     // A `std` instant works too.
+///     goro::time::sleep_until(std::time::Instant::now()).await;
 /// });
 /// ```
 #[track_caller]
-pub fn sleep_until(deadline: Instant) -> Sleep {
-    let reactor = match Handle::try_current() {
-        Some(handle) => handle.scheduler.reactor().clone(),
-        None => panic!("goro::time::sleep: {}", crate::runtime::NO_RUNTIME),
-    };
-    Sleep {
-        timer: TimerHandle::new(reactor, deadline),
-    }
+pub fn sleep_until(deadline: impl Into<Instant>) -> Sleep {
+    let deadline = deadline.into().into_std();
+    Sleep::new("sleep_until", |_| deadline)
 }
 
 /// The future of [`sleep`] and [`sleep_until`]. Its timer is registered on the first poll
@@ -60,7 +58,7 @@ pub fn sleep_until(deadline: Instant) -> Sleep {
 ///     let sleep = goro::time::sleep(Duration::from_millis(5));
 ///     let deadline = sleep.deadline();
 ///     sleep.await;
-///     assert!(std::time::Instant::now() >= deadline);
+///     assert!(goro::time::Instant::now() >= deadline);
 /// });
 /// ```
 #[must_use = "futures do nothing unless you `.await` them"]
@@ -74,14 +72,15 @@ impl Sleep {
     /// from the runtime's start (it is then clamped to that distance).
     ///
     /// ```
-    /// use std::time::{Duration, Instant};
+    /// use goro::time::Instant;
+    /// use std::time::Duration;
     /// goro::run(async {
     ///     let at = Instant::now() + Duration::from_secs(1);
     ///     assert_eq!(goro::time::sleep_until(at).deadline(), at);
     /// });
     /// ```
     pub fn deadline(&self) -> Instant {
-        self.timer.deadline()
+        Instant::from_std(self.timer.deadline())
     }
 
     /// True once the deadline has passed.
@@ -96,23 +95,38 @@ impl Sleep {
         self.timer.is_elapsed()
     }
 
-    /// Moves the deadline, whether the sleep is pending or completed; the next poll waits
-    /// for the new one.
+    /// Moves the deadline (a [`goro::time::Instant`](Instant) or a `std::time::Instant`),
+    /// whether the sleep is pending or completed; the next poll waits for the new one.
     ///
     /// ```
-    /// use std::time::{Duration, Instant};
+    /// use goro::time::Instant;
+    /// use std::time::Duration;
     /// goro::run(async {
     ///     let mut sleep = std::pin::pin!(goro::time::sleep(Duration::from_secs(3600)));
     ///     sleep.as_mut().reset(Instant::now() + Duration::from_millis(5));
     ///     sleep.await;
     /// });
     /// ```
-    pub fn reset(self: Pin<&mut Self>, deadline: Instant) {
-        self.get_mut().timer.reset(deadline);
+    pub fn reset(self: Pin<&mut Self>, deadline: impl Into<Instant>) {
+        self.get_mut().timer.reset(deadline.into().into_std());
     }
 }
 
 impl Sleep {
+    /// A sleep until the deadline that `deadline` gives for the runtime's clock now.
+    ///
+    /// # Panics
+    /// Outside a runtime, naming `what` (the function the user called).
+    #[track_caller]
+    pub(crate) fn new(
+        what: &str,
+        deadline: impl FnOnce(std::time::Instant) -> std::time::Instant,
+    ) -> Sleep {
+        Sleep {
+            timer: super::clock::timer(what, deadline),
+        }
+    }
+
     /// Polls without the cooperative budget: for `Timeout`, whose inner future may have
     /// spent the budget, and whose deadline must still be seen.
     pub(crate) fn poll_unbudgeted(&mut self, cx: &mut Context<'_>) -> Poll<()> {
@@ -143,7 +157,7 @@ impl fmt::Debug for Sleep {
 #[cfg(test)]
 mod tests {
     /// Every task asleep in a `Sleep` carries one in its future (issue 6: memory per
-    /// sleeping task): an `Arc`, a `TimerKey` and an `i64` deadline.
+    /// sleeping task): an `Arc` of its shard, a `TimerKey` and an `i64` deadline.
     #[test]
     #[cfg(target_pointer_width = "64")]
     fn sleep_is_24_bytes() {

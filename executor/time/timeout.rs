@@ -1,6 +1,7 @@
 //! `timeout`: bound the time a future may take.
 
-use super::sleep::{Sleep, sleep};
+use super::Instant;
+use super::sleep::Sleep;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -26,7 +27,35 @@ use std::time::Duration;
 pub fn timeout<F: Future>(duration: Duration, future: F) -> Timeout<F> {
     Timeout {
         future,
-        sleep: sleep(duration),
+        sleep: Sleep::new("timeout", |now| super::deadline_after(now, duration)),
+    }
+}
+
+/// Runs `future` until `deadline` (a [`goro::time::Instant`](Instant) or a
+/// `std::time::Instant`) at most: its output, or [`Elapsed`] if the deadline came first
+/// (the future is then dropped). A deadline already past still polls the future once.
+///
+/// # Panics
+/// Outside a runtime.
+///
+/// ```
+/// use goro::time::Instant;
+/// use std::time::Duration;
+/// goro::run(async {
+///     let deadline = Instant::now() + Duration::from_millis(10);
+///     let slow = goro::time::timeout_at(deadline, std::future::pending::<()>());
+///     assert!(slow.await.is_err());
+///     assert!(Instant::now() >= deadline);
+///     let past = goro::time::timeout_at(deadline, async { 1 });
+///     assert_eq!(past.await.unwrap(), 1);
+/// });
+/// ```
+#[track_caller]
+pub fn timeout_at<F: Future>(deadline: impl Into<Instant>, future: F) -> Timeout<F> {
+    let deadline = deadline.into().into_std();
+    Timeout {
+        future,
+        sleep: Sleep::new("timeout_at", |_| deadline),
     }
 }
 
