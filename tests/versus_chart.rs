@@ -14,16 +14,20 @@ mod chart;
 #[path = "../examples/versus/results.rs"]
 mod results;
 
-use results::{ECHO_ROW, Figure, MEMORY_ROWS, Measure, Results, SPAWN_JOIN_ROWS, Taken};
+use results::{
+    CHURN_ROWS, ECHO_ROW, Figure, MEMORY_ROWS, Measure, Results, SPAWN_JOIN_ROWS, Taken,
+};
 
 /// Every time or throughput workload versus measures, in its order: its own spawn-and-join
-/// rows, issue 6's scheduler workloads (`benches/peers/workloads.rs`), echo.
+/// rows, issue 6's scheduler workloads (`benches/peers/workloads.rs`), echo, issue 15's
+/// timer churn.
 fn workload_names() -> Vec<&'static str> {
     let shared = peers::workloads::all::<goro::Handle>().map(|(name, _)| name);
     SPAWN_JOIN_ROWS
         .into_iter()
         .chain(shared)
         .chain([ECHO_ROW])
+        .chain(CHURN_ROWS)
         .collect()
 }
 

@@ -10,7 +10,8 @@
 //! `cargo bench --bench scheduler` and `--bench io`) for goro, tokio and async-executor, the
 //! median of several runs each, goro's ratio to the best peer, and whether issue 6's bar for
 //! that ratio holds. The sleeping-task memory and part 3, with issue 6's bars, are in
-//! `bars.rs`. Last, every figure of parts 2 and 3 goes into `target/versus.md`, the table
+//! `bars.rs`. Part 4 (`churn.rs`) is issue 15's timer churn against its bars, on 2 workers
+//! and on 1. Last, every figure of parts 2 to 4 goes into `target/versus.md`, the table
 //! README.md shows, and `target/versus.svg`, its chart (`record.rs`, `results.rs`,
 //! `chart.rs`).
 //!
@@ -18,7 +19,8 @@
 //! same generic workload through the small [`Exec`] trait (and [`Net`] for echo). Each cell
 //! of part 2, and each runtime's column of part 3, is measured in a fresh child process: the
 //! example re-runs itself with the hidden argument `--child-time=PEER:UNITS`,
-//! `--child-mem=PEER:UNITS`, `--child-sleep=PEER:UNITS` or `--child-workloads=PEER:RUNS`
+//! `--child-mem=PEER:UNITS`, `--child-sleep=PEER:UNITS`, `--child-workloads=PEER:RUNS` or
+//! `--child-churn=PEER:RUNS`
 //! (PEER: goro, tokio, async-executor, or threads for the first two), so that what one
 //! runtime left in the allocator does not bias the next one's numbers. TCP echo, which
 //! allocates little, runs all three runtimes in one child process, in turns
@@ -58,6 +60,8 @@ fn main() {
             bars::child_workloads(spec);
         } else if let Some(spec) = arg.strip_prefix("--child-echo=") {
             bars::child_echo(spec);
+        } else if let Some(spec) = arg.strip_prefix("--child-churn=") {
+            churn::child_churn(spec);
         } else {
             eprintln!("versus takes no arguments: cargo run --release --example versus");
             std::process::exit(2);
@@ -77,6 +81,7 @@ fn main() {
     let workloads = spawn_join
         .into_iter()
         .chain(bars::workloads_table())
+        .chain(churn::table())
         .collect();
     record::write(&Results {
         taken,
@@ -173,6 +178,7 @@ use peers::{AsyncExecutorPool, Exec};
 
 mod bars;
 mod chart;
+mod churn;
 mod record;
 mod results;
 

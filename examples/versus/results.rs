@@ -25,6 +25,9 @@ pub const RUNTIMES: [&str; 4] = ["goro", "tokio", "async-executor", "thread per 
 /// named there), then echo; and its memory rows.
 pub const SPAWN_JOIN_ROWS: [&str; 2] = ["spawn+join 10k", "spawn+join 1M"];
 pub const ECHO_ROW: &str = "tcp_echo";
+/// Issue 15's timer churn, after echo: on 2 workers, and on 1 (`churn.rs`); short, for the
+/// chart's labels.
+pub const CHURN_ROWS: [&str; 2] = ["timer_churn", "churn 1w"];
 pub const MEMORY_ROWS: [&str; 2] = ["parked 1M", "asleep 1M"];
 
 /// What a figure counts, which says which way is better and how to print it.
