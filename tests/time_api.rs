@@ -42,6 +42,18 @@ fn ticks_now(interval: &mut tokio_test::task::Spawn<Interval>, start: Instant, d
     assert_pending!(next_tick(interval));
 }
 
+/// Follows an interval of `period` ms from now, with `behavior`, along `timeline`: at each
+/// step the paused clock moves by the step's ms, then the interval yields the ticks due at
+/// the step's offsets from its start (in ms), one per poll, and is then pending.
+#[track_caller]
+fn follow(period: u64, behavior: MissedTickBehavior, timeline: &[(u64, &[u64])]) {
+    let (mut ticks, start) = interval_task(period, behavior);
+    for &(step, due) in timeline {
+        goro::time::advance(ms(step));
+        ticks_now(&mut ticks, start, due);
+    }
+}
+
 /// An interval of `period` ms from now, with `behavior`, as a task; and its start.
 fn interval_task(
     period: u64,
@@ -149,77 +161,40 @@ suite! {
     }
 
     [start_paused = true] async fn interval_burst_catches_up_then_keeps_the_schedule() {
-        let (mut ticks, start) = interval_task(300, MissedTickBehavior::Burst);
-        ticks_now(&mut ticks, start, &[0]);
-        goro::time::advance(ms(100));
-        ticks_now(&mut ticks, start, &[]);
-        goro::time::advance(ms(200));
-        ticks_now(&mut ticks, start, &[300]);
-        // Busy until +950: the ticks of 600 and 900 come at once.
-        goro::time::advance(ms(650));
-        ticks_now(&mut ticks, start, &[600, 900]);
-        goro::time::advance(ms(249));
-        ticks_now(&mut ticks, start, &[]);
-        goro::time::advance(ms(1));
-        ticks_now(&mut ticks, start, &[1200]);
-        goro::time::advance(ms(300));
-        ticks_now(&mut ticks, start, &[1500]);
+        // Busy until +950: the ticks of 600 and 900 come at once, then the schedule goes on.
+        follow(
+            300,
+            MissedTickBehavior::Burst,
+            &[(0, &[0]), (100, &[]), (200, &[300]), (650, &[600, 900]), (249, &[]), (1, &[1200]), (300, &[1500])],
+        );
     }
 
     [start_paused = true] async fn interval_delay_restarts_from_the_late_tick() {
-        let (mut ticks, start) = interval_task(300, MissedTickBehavior::Delay);
-        ticks_now(&mut ticks, start, &[0]);
-        goro::time::advance(ms(300));
-        ticks_now(&mut ticks, start, &[300]);
         // Busy until +950: one tick now (the one due at 600), the next a period later.
-        goro::time::advance(ms(650));
-        ticks_now(&mut ticks, start, &[600]);
-        goro::time::advance(ms(299));
-        ticks_now(&mut ticks, start, &[]);
-        goro::time::advance(ms(1));
-        ticks_now(&mut ticks, start, &[1250]);
-        goro::time::advance(ms(300));
-        ticks_now(&mut ticks, start, &[1550]);
+        follow(
+            300,
+            MissedTickBehavior::Delay,
+            &[(0, &[0]), (300, &[300]), (650, &[600]), (299, &[]), (1, &[1250]), (300, &[1550])],
+        );
     }
 
     [start_paused = true] async fn interval_skip_drops_missed_ticks_and_keeps_the_phase() {
-        let (mut ticks, start) = interval_task(300, MissedTickBehavior::Skip);
-        ticks_now(&mut ticks, start, &[0]);
-        goro::time::advance(ms(300));
-        ticks_now(&mut ticks, start, &[300]);
         // Busy until +950: one tick now (the one due at 600), the next at 1200, on the
         // original schedule.
-        goro::time::advance(ms(650));
-        ticks_now(&mut ticks, start, &[600]);
-        goro::time::advance(ms(249));
-        ticks_now(&mut ticks, start, &[]);
-        goro::time::advance(ms(1));
-        ticks_now(&mut ticks, start, &[1200]);
-        goro::time::advance(ms(300));
-        ticks_now(&mut ticks, start, &[1500]);
+        follow(
+            300,
+            MissedTickBehavior::Skip,
+            &[(0, &[0]), (300, &[300]), (650, &[600]), (249, &[]), (1, &[1200]), (300, &[1500])],
+        );
     }
 
     [start_paused = true] async fn interval_ticks_up_to_5_ms_late_count_as_on_time() {
-        for behavior in [MissedTickBehavior::Delay, MissedTickBehavior::Skip] {
-            let (mut ticks, start) = interval_task(100, behavior);
-            ticks_now(&mut ticks, start, &[0]);
-            // 5 ms late: on time, the schedule stays.
-            goro::time::advance(ms(105));
-            ticks_now(&mut ticks, start, &[100]);
-            goro::time::advance(ms(95));
-            ticks_now(&mut ticks, start, &[200]);
-            // 6 ms late: missed, the behavior decides.
-            goro::time::advance(ms(106));
-            ticks_now(&mut ticks, start, &[300]);
-            let next = match behavior {
-                MissedTickBehavior::Delay => 406,
-                _ => 400,
-            };
-            goro::time::advance(ms(next - 306 - 1));
-            ticks_now(&mut ticks, start, &[]);
-            goro::time::advance(ms(1));
-            ticks_now(&mut ticks, start, &[next]);
-        }
+        // 5 ms late: on time, the schedule stays; 6 ms late: missed, the behavior decides.
+        let on_time: [(u64, &[u64]); 3] = [(0, &[0]), (105, &[100]), (95, &[200])];
+        let delay = [(106, &[300][..]), (99, &[]), (1, &[406])];
+        let skip = [(106, &[300][..]), (93, &[]), (1, &[400])];
+        follow(100, MissedTickBehavior::Delay, &[&on_time[..], &delay].concat());
+        follow(100, MissedTickBehavior::Skip, &[&on_time[..], &skip].concat());
     }
 
     [start_paused = true] async fn interval_reset_methods() {

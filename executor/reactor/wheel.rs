@@ -75,9 +75,10 @@
 //!
 //! # Who touches what
 //!
-//! The wheel is plain data with `&mut self` methods and no interior mutability: the reactor
-//! owns it (behind its lock) and is the only one to call it. Wakers taken out by
-//! [`Wheel::advance_to`] are returned to the caller, who wakes them after releasing any lock.
+//! The wheel is plain data with `&mut self` methods and no interior mutability: each shard of
+//! the reactor's timers owns one (behind the shard's lock) and is the only one to call it.
+//! Wakers taken out by [`Wheel::advance_to`] are returned to the caller, who wakes them after
+//! releasing any lock.
 
 use std::fmt;
 use std::task::Waker;

@@ -15,10 +15,10 @@
 //!    other idle in the single order of those operations. So the last participant to become
 //!    idle always finds everything idle and jumps the clock; nobody is left waiting for a
 //!    jump that nobody makes.
-//! 2. The check and the jump run under the wheel lock (`Timers::advance_paused_to_next_if`),
-//!    and the jumping thread holds the clock until it has woken what fired: two threads that
-//!    both found everything idle jump one after the other only if the first jump woke no
-//!    participant.
+//! 2. The check and the jump run under the clock's lock
+//!    (`Timers::advance_paused_to_next_if`), and the jumping thread holds the clock until it
+//!    has woken what fired: two threads that both found everything idle jump one after the
+//!    other only if the first jump woke no participant.
 //! 3. Whoever jumped checks again when it is idle again: a worker runs what the jump woke
 //!    and parks again (step 6 of its loop); a released hold checks until the clock cannot
 //!    jump (`release_clock`).
