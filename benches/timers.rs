@@ -50,7 +50,7 @@ fn configure(
     group
         .sample_size(10)
         .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(5))
+        .measurement_time(Duration::from_secs(10))
         .throughput(Throughput::Elements(arms));
 }
 
