@@ -66,8 +66,10 @@ fn a_blocked_worker_does_not_stop_an_interval_on_one_worker() {
         blocked.await.unwrap();
         (ticker.await.unwrap(), line)
     });
+    // Without the hand-off the gap would be the whole `BLOCK`; the margin over the threshold
+    // is for a loaded machine (the monitor's tick, the replacement thread's start).
     assert!(
-        gap <= THRESHOLD + Duration::from_millis(50),
+        gap <= THRESHOLD + Duration::from_millis(400),
         "largest gap {gap:?}"
     );
     let events = events.lock().unwrap();
