@@ -15,11 +15,14 @@
 //!   one at a time, and queue overflow, in batches of 64.
 //!
 //! ## Finding work (`worker.rs`)
-//! Every `FAIRNESS_INTERVAL`th tick a batch from the injector first (so it cannot starve
-//! behind local work); then `next`, the local queue, a batch from the injector, the reactor
-//! without blocking if its last turn on this worker woke tasks (at most three times in a
-//! row), half of a random victim's queue, the victims' `next` slots, then the reactor
-//! without blocking; then park.
+//! Every `FAIRNESS_INTERVAL`th tick, and once a time slice (10 ms on the coarse clock) has
+//! passed since the worker last turned the reactor, the reactor without blocking and a batch
+//! from the injector first (so that timers, sockets and the injector cannot starve behind
+//! local work, however long its polls); then `next`, the local queue, a batch from the
+//! injector, the reactor without blocking if its last turn on this worker woke tasks (at
+//! most three times in a row), half of a random victim's queue, the victims' `next` slots,
+//! then the reactor without blocking; then park. The monitor keeps the coarse clock fresh
+//! while workers run (`monitor.rs`).
 //!
 //! ## Waking (`idle.rs`, `park.rs`)
 //! New work wakes one parked worker only if nobody is searching; at most half the workers

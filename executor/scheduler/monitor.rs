@@ -69,6 +69,15 @@
 //! scheduler's is later, it acquires the monitor's swap, which follows the bump, so its
 //! read of the epoch sees the bump.
 //!
+//! ## Keeping time
+//! The monitor also keeps the coarse clock (`task::refresh_clock`) fresh while a worker is
+//! awake: it wakes every half time slice (`CLOCK_TICK`) to refresh it, and watches the
+//! workers at every tick as above, when one has passed. A busy worker compares that clock
+//! with the start of its time slice after each poll, and turns the reactor once the slice
+//! has passed (`worker.rs`, step 1); its own refreshes come only every few dozen polls,
+//! which for long polls is seconds. Without the monitor (`blocking_threshold(None)`) a busy
+//! worker's time slices are counted in those refreshes.
+//!
 //! ## Sleeping
 //! While every worker is parked, nothing can be stuck: the monitor sleeps on its condition
 //! variable until a worker wakes (`Monitor::wake`, one load on the unpark path) or shutdown,
@@ -84,6 +93,7 @@ pub(crate) use os_thread::OsThread;
 pub(crate) use report::OnBlocked;
 pub use report::{BlockedWorker, ThreadActivity};
 
+use super::worker::TIME_SLICE_MS;
 use super::{Shared, counters};
 use crate::loom::{Arc, AtomicU64, Condvar, Mutex, lock};
 use crate::task;
@@ -102,6 +112,9 @@ use std::time::{Duration, Instant};
 const COMPUTING_SHARE: u32 = 16;
 /// The longest pause between two attempts to start a thread the OS refused (step 7).
 const MAX_RETRY_PAUSE: Duration = Duration::from_secs(1);
+/// How often the monitor refreshes the coarse clock while a worker is awake ("Keeping
+/// time"): half a time slice, so that a busy worker sees its slice end at most that late.
+const CLOCK_TICK: Duration = Duration::from_millis(TIME_SLICE_MS as u64 / 2);
 
 /// The monitor's settings, its sleeping place, and the gate where a new worker thread waits
 /// for its slot.
@@ -230,9 +243,20 @@ pub(crate) fn run_monitor(
         reported: HashSet::new(),
         retiring: 0,
     };
+    let mut next_look = Instant::now();
     while !shared.is_shutdown() {
-        sleep(&shared, monitor, tick, watcher.retiring == 0);
+        sleep(
+            &shared,
+            monitor,
+            tick.min(CLOCK_TICK),
+            watcher.retiring == 0,
+        );
         task::refresh_clock();
+        let now = Instant::now();
+        if now < next_look {
+            continue;
+        }
+        next_look = now + tick;
         if watcher.retiring > 0 {
             watcher.retiring = watcher.retiring.saturating_sub(join_retired(&shared));
         }

@@ -1,8 +1,28 @@
 //! The worker loop: find a task, run it, and park when there is none.
 //!
 //! Steps of one turn of the loop (see the scheduler's module doc for the why):
-//! 1. Every `FAIRNESS_INTERVAL`th tick: refresh the coarse clock, poll the reactor without
-//!    blocking (I/O makes progress under load), and take from the injector first.
+//! 1. Maintenance, every `FAIRNESS_INTERVAL`th tick and whenever a time slice
+//!    (`TIME_SLICE_MS`, on the coarse clock) has passed since this worker last turned the
+//!    reactor: refresh the coarse clock, poll the reactor without blocking, and take from
+//!    the injector first. The tick count keeps the injector fair when polls are short; the
+//!    time slice keeps timers and sockets on time when polls are long. Issue 15: beside
+//!    tasks that burn 20 ms of CPU between two yields, a busy worker reached its 61st tick
+//!    only every 1.2 s, and a 1 ms sleep returned up to that late; with the time slice, a
+//!    due timer waits at most for the later of the end of the poll then running and the end
+//!    of the worker's slice (the task it wakes goes to this worker's `next` slot). The check costs a load of the
+//!    coarse clock, which each poll reads anyway (`task::Header::note_poll`); the monitor
+//!    keeps that clock fresh while workers run (`monitor.rs`, "Keeping time").
+//!
+//!    Issue 15 named three more levers; measured on its workload (2 workers, runs of 100
+//!    sleeps, in turns, p99 lateness as the median of the runs), none made timers sooner,
+//!    so none is here. The time slice alone: 19 ms (ten runs; one burner's poll, which no
+//!    lever can shorten). With a yield that waits for the worker's next turn of the reactor
+//!    (tokio's `defer`), with a monitor that turns the reactor itself when no worker has
+//!    for a time slice, or with both: 19 ms. Alone, the deferred yield: 43 ms; the
+//!    monitor's turns: 1.4 s, the tasks they wake waiting in the injector for a worker's
+//!    61st tick (five runs each). A 10 ms blocking threshold, so that the monitor hands
+//!    each burner's worker to a fresh thread and the OS time-slices them: 1.7 s alone and
+//!    63 ms with the time slice, after about a thousand hand-offs per run.
 //! 2. `next` slot (at most `MAX_NEXT_STREAK` in a row), local queue, a batch from the
 //!    injector.
 //! 3. If this worker's last non-blocking turn of the reactor woke tasks: turn it again,
@@ -24,6 +44,9 @@
 //! 6. Park (`park.rs`); with the clock paused and every participant idle (the last worker
 //!    to park may be the last of them), jump the clock to the next timer instead
 //!    (`paused_clock.rs`).
+//!
+//! Every turn of the reactor (steps 1, 3, 5, a park) starts a new time slice, and so does
+//! a failed attempt: the reactor's lock is then held by another worker, which turns it.
 
 use super::monitor::OsThread;
 use super::queue::CAPACITY;
@@ -37,6 +60,9 @@ use std::time::Duration;
 /// Ticks between fairness checks of the injector and non-blocking reactor polls. Go's
 /// figure: a prime, so it does not fall into step with periodic workloads.
 const FAIRNESS_INTERVAL: u32 = 61;
+/// Milliseconds (on the coarse clock) after which a busy worker turns the reactor and looks
+/// at the injector, however few its ticks (step 1). Go's figure, its preemption interval.
+pub(super) const TIME_SLICE_MS: u32 = 10;
 /// Step 3's turns of the reactor a worker may take in a row before it searches anyway: a
 /// worker whose every turn wakes tasks must still steal from one stuck in a long poll.
 const TURNS_INSTEAD_OF_SEARCH: u32 = 3;
@@ -65,6 +91,9 @@ struct Worker {
     reactor_woke_tasks: bool,
     /// Step 3's turns since this worker last searched.
     turns_instead_of_search: u32,
+    /// The coarse clock when this worker last turned the reactor, or found another worker
+    /// holding it: the start of its time slice (step 1).
+    turned_ms: u32,
 }
 
 /// Runs worker `index` of `shared` on the current thread until shutdown, or until the
@@ -80,6 +109,7 @@ pub(crate) fn run_worker(shared: Arc<Shared>, index: usize, epoch: u64) {
     let os_thread = OsThread::current().map_or(0, OsThread::into_raw);
     remote.os_thread.store(os_thread, Ordering::Relaxed);
     let _context = context::enter(&shared, index, epoch);
+    task::refresh_clock();
     let mut worker = Worker {
         epoch,
         rng: 0x9E37_79B9_7F4A_7C15 ^ (index as u64 + 1).wrapping_mul(0xA076_1D64_78BD_642F),
@@ -90,8 +120,8 @@ pub(crate) fn run_worker(shared: Arc<Shared>, index: usize, epoch: u64) {
         next_streak: 0,
         reactor_woke_tasks: false,
         turns_instead_of_search: 0,
+        turned_ms: task::now_ms(),
     };
-    task::refresh_clock();
     worker.run();
 }
 
@@ -103,10 +133,11 @@ impl Worker {
     fn run(&mut self) {
         while !self.shared.is_shutdown() && !self.lost_slot() {
             self.tick = self.tick.wrapping_add(1);
-            if self.tick % FAIRNESS_INTERVAL == 0 {
+            let maintenance = self.tick % FAIRNESS_INTERVAL == 0 || self.slice_ended();
+            if maintenance {
                 self.maintenance();
             }
-            if let Some(task) = self.find_local() {
+            if let Some(task) = self.find_local(maintenance) {
                 self.run_task(task);
                 continue;
             }
@@ -145,14 +176,20 @@ impl Worker {
         }
     }
 
+    /// True once a time slice has passed since this worker last turned the reactor.
+    fn slice_ended(&self) -> bool {
+        task::now_ms().wrapping_sub(self.turned_ms) >= TIME_SLICE_MS
+    }
+
+    /// Step 1, but for the injector, which `find_local` takes from.
     fn maintenance(&mut self) {
         task::refresh_clock();
         self.poll_reactor(Some(Duration::ZERO));
     }
 
     /// Step 2 (and 1's injector check).
-    fn find_local(&mut self) -> Option<Task> {
-        if self.tick % FAIRNESS_INTERVAL == 0 {
+    fn find_local(&mut self, injector_first: bool) -> Option<Task> {
+        if injector_first {
             if let Some(task) = self.take_from_injector() {
                 return Some(task);
             }
@@ -317,8 +354,9 @@ impl Worker {
     }
 
     /// Turns the reactor if no other worker is parked in it; returns how many resources
-    /// became ready.
+    /// became ready. Either way a new time slice starts.
     fn poll_reactor(&mut self, max_wait: Option<Duration>) -> usize {
+        self.turned_ms = task::now_ms();
         let Some(mut driver) = crate::loom::try_lock(&self.shared.driver) else {
             return 0;
         };
@@ -356,6 +394,8 @@ impl Worker {
             });
         counters::bump(&self.remote().counters.reactor_wakeups, ready as u64);
         task::refresh_clock();
+        // A parked worker sleeps in the reactor, or beside the one that does (`park.rs`).
+        self.turned_ms = task::now_ms();
         // Woken by a notifier, the worker was counted as searching; on its own, it was not.
         self.is_searching = !shared.idle.unpark_worker_by_id(self.index);
         // After the count says this worker is awake: the monitor checks the count after

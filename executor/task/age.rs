@@ -2,10 +2,11 @@
 //!
 //! Reading `Instant::now()` on every spawn and poll would cost more than the rest of a
 //! spawn's bookkeeping, so workers `refresh` this clock at their maintenance points (every
-//! few dozen polls and whenever they wake from parking) and tasks read it with one relaxed
-//! load. A task's age is therefore exact to within a worker's maintenance interval, which is
-//! all a task dump needs. A `u32` of milliseconds wraps after 49 days; ages are computed
-//! with wrapping arithmetic.
+//! few dozen polls and whenever they wake from parking), the scheduler's monitor every few
+//! milliseconds while a worker is awake, and tasks read it with one relaxed load. A task's
+//! age is therefore exact to within a few milliseconds, which is all a task dump needs; the
+//! workers' time slices are counted on it too (`scheduler/worker.rs`). A `u32` of
+//! milliseconds wraps after 49 days; ages are computed with wrapping arithmetic.
 
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering::Relaxed};

@@ -38,6 +38,7 @@ pub use id::Id;
 pub use info::{TaskInfo, TaskState};
 pub use join_handle::JoinHandle;
 
+pub(crate) use age::now_ms;
 pub(crate) use age::refresh as refresh_clock;
 pub(crate) use header::Header;
 pub(crate) use raw::{Notified, RawTask, Task};
