@@ -15,12 +15,13 @@ mod chart;
 mod results;
 
 use results::{
-    CHURN_ROWS, ECHO_ROW, Figure, MEMORY_ROWS, Measure, Results, SPAWN_JOIN_ROWS, Taken,
+    CHURN_ROWS, ECHO_ROW, Figure, MEMORY_ROWS, Measure, NEIGHBOURS_ROWS, Results, SPAWN_JOIN_ROWS,
+    Taken,
 };
 
 /// Every time or throughput workload versus measures, in its order: its own spawn-and-join
 /// rows, issue 6's scheduler workloads (`benches/peers/workloads.rs`), echo, issue 15's
-/// timer churn.
+/// timer churn and lateness rows.
 fn workload_names() -> Vec<&'static str> {
     let shared = peers::workloads::all::<goro::Handle>().map(|(name, _)| name);
     SPAWN_JOIN_ROWS
@@ -28,6 +29,7 @@ fn workload_names() -> Vec<&'static str> {
         .chain(shared)
         .chain([ECHO_ROW])
         .chain(CHURN_ROWS)
+        .chain(NEIGHBOURS_ROWS)
         .collect()
 }
 

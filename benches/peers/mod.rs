@@ -1,10 +1,11 @@
 //! The peers the benchmarks and `examples/versus` compare goro with, behind one small trait,
 //! the countdown several workloads finish on, and the workloads themselves: the scheduler's
-//! in [`workloads`], TCP echo in [`echo`]. Shared by `benches/*.rs` (as `mod peers`) and
+//! in [`workloads`], TCP echo in [`echo`], timers beside CPU-heavy tasks in [`neighbours`]. Shared by `benches/*.rs` (as `mod peers`) and
 //! `examples/versus` (by `#[path]`), so that both measure the same code; each user takes
 //! the part it needs.
 
 pub mod echo;
+pub mod neighbours;
 pub mod tokio_current;
 pub mod workloads;
 

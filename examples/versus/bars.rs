@@ -3,7 +3,8 @@
 //! (`benches/peers`, the code of `cargo bench --bench scheduler` and `--bench io`) for goro,
 //! tokio and async-executor, each runtime in a fresh child process (echo: the three in one
 //! process, in turns), the median of several runs, goro's ratio to the best peer, and
-//! whether the bar for that ratio holds. Both hand their figures back for the record
+//! whether the bar for that ratio holds; and issue 15's `cpu_neighbours` against its bar
+//! (`benches/peers/neighbours.rs`). Each hands its figures back for the record
 //! (`record.rs`).
 
 use std::future::Future;
@@ -14,8 +15,8 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use super::peers::echo::{Echo, Net};
-use super::peers::{Runtimes, workloads};
-use super::results::{ECHO_ROW, Figure, Measure};
+use super::peers::{Runtimes, neighbours, workloads};
+use super::results::{ECHO_ROW, Figure, Measure, NEIGHBOURS_ROWS};
 use super::{
     PEERS, Peer, Row, Workload, bytes, heading, in_child, memory, on_peer, parse_spec, thousands,
     wait_until, workers,
@@ -406,4 +407,91 @@ fn time(seconds: f64) -> String {
 /// Round trips per second, in thousands.
 fn rate(per_second: f64) -> String {
     format!("{:.1}k rt/s", per_second / 1e3)
+}
+
+// ---------------------------------------------------------------------------------------
+// Part 3, continued: issue 15's timers beside CPU-heavy tasks
+// ---------------------------------------------------------------------------------------
+
+/// `cpu_neighbours`' worker threads: issue 15's setup, whatever the machine's CPUs.
+const NEIGHBOURS_WORKERS: usize = 2;
+/// Child processes per runtime for `cpu_neighbours`, started in turns, one run each; the
+/// table shows the median over them.
+const NEIGHBOURS_PROCESSES: usize = 5;
+/// Issue 15's bar: goro's p99 lateness at most this share of tokio's.
+const NEIGHBOURS_BAR: f64 = 0.5;
+
+/// One `cpu_neighbours` run of [`neighbours::SLEEPS`] sleeps.
+struct Neighbours;
+
+impl Workload for Neighbours {
+    type Out = neighbours::Lateness;
+    fn run<E: Net>(self, exec: &E) -> neighbours::Lateness {
+        neighbours::cpu_neighbours(exec, neighbours::SLEEPS)
+    }
+}
+
+/// Child process: `--child-neighbours=PEER:1` runs `cpu_neighbours` once on
+/// [`NEIGHBOURS_WORKERS`] workers and prints `p50=NANOSECONDS p99=NANOSECONDS`.
+pub(super) fn child_neighbours(spec: &str) {
+    let (peer, _) = parse_spec(spec);
+    let peer = Peer::parse(peer).expect("unknown peer");
+    let late = on_peer(peer, NEIGHBOURS_WORKERS, Neighbours);
+    println!("p50={} p99={}", late.p50.as_nanos(), late.p99.as_nanos());
+}
+
+/// Part 3's last rows: `cpu_neighbours`' p50 and p99 lateness on each runtime, and issue
+/// 15's bar on the p99; returns them as figures ([`NEIGHBOURS_ROWS`]).
+pub(super) fn neighbours_table() -> Vec<Figure> {
+    println!(
+        "\ncpu_neighbours: {} tasks each burn {:?} of CPU between two yields, beside a task \
+         that sleeps {:?} {} times; how late the sleeps return, on {NEIGHBOURS_WORKERS} \
+         workers; median over {NEIGHBOURS_PROCESSES} child processes per runtime, started \
+         in turns. Bar: issue 15's, goro's p99 over tokio's.",
+        neighbours::BURNERS,
+        neighbours::BURN,
+        neighbours::NAP,
+        neighbours::SLEEPS,
+    );
+    let processes: Vec<_> = (0..NEIGHBOURS_PROCESSES)
+        .map(|_| PEERS.map(|peer| in_child("neighbours", peer.name(), 1)))
+        .collect();
+    let seconds = |peer: usize, key: &str| middle(processes.iter().map(|p| p[peer](key) / 1e9));
+    let mut figures = Vec::new();
+    for (name, key) in NEIGHBOURS_ROWS.into_iter().zip(["p50", "p99"]) {
+        let over_tokio = seconds(0, key) / seconds(1, key);
+        let (bar, holds) = if key == "p99" {
+            (
+                format!("<= {NEIGHBOURS_BAR:.2}"),
+                holds(over_tokio <= NEIGHBOURS_BAR),
+            )
+        } else {
+            (String::new(), "")
+        };
+        print_workload_row(
+            name,
+            [0, 1, 2].map(|peer| time(seconds(peer, key))),
+            format!("{over_tokio:.2} (tokio)"),
+            bar,
+            holds,
+        );
+        figures.push(Figure::new(
+            name,
+            format!(
+                "{key} lateness of a {:?} sleep, repeated {} times beside {} tasks that each \
+                 burn {:?} of CPU between two yields, on {NEIGHBOURS_WORKERS} workers",
+                neighbours::NAP,
+                neighbours::SLEEPS,
+                neighbours::BURNERS,
+                neighbours::BURN,
+            ),
+            Measure::Time,
+            by_runtime(|peer| seconds(peer, key)),
+        ));
+    }
+    println!(
+        "(\"goro/best peer\" here: goro's lateness over tokio's; below 1.00 goro's timers \
+         are more punctual.)"
+    );
+    figures
 }

@@ -5,7 +5,8 @@
 //!    the figures were taken, and the legend (one colour per runtime of [`RUNTIMES`]).
 //! 2. The upper panel: one group of bars per time or throughput workload, each runtime's
 //!    cost relative to goro's (goro = 1, a line marks it; lower is better), the ratio
-//!    printed on each peer's bar.
+//!    printed on each peer's bar. Names too wide for their group (many workloads) go on
+//!    two rows, every other one lower.
 //! 3. The lower panel: memory per task, one group per memory workload, in bytes, printed on
 //!    each bar; beside it, how to read the chart.
 //!
@@ -51,6 +52,13 @@ const CUT_HEIGHT: f64 = 1.1;
 const CUT_BREAK: (f64, f64) = (0.98, 1.01);
 /// The runtimes whose bars decide a panel's scale: all but the thread per unit.
 const SCALED: usize = 3;
+/// Below a panel, the height of the names' area with one row of names, and what a second
+/// row adds; about how wide a character of a name is; and how much of a panel's width is
+/// not the plot (the axis, the margins).
+const NAME_AREA: i32 = 34;
+const NAME_ROW: i32 = 20;
+const NAME_CHAR_WIDTH: f64 = 8.0;
+const PLOT_INSET: f64 = 88.0;
 const FONT: &str = "sans-serif";
 /// How to read the chart, beside the memory panel.
 const NOTES: [&str; 7] = [
@@ -172,10 +180,25 @@ fn draw_panel(area: &Area, panel: &Panel) -> Result<(), Box<dyn Error>> {
         .flat_map(|figure| (0..SCALED).filter_map(|runtime| (panel.value)(figure, runtime)))
         .fold(panel.floor, f64::max);
     let top = tallest * HEADROOM;
+    // Names too wide for their group go on two rows, every other one lower, so that
+    // neighbours do not overlap.
+    let group_width = (area.dim_in_pixel().0 as f64 - PLOT_INSET) / groups;
+    let staggered = panel
+        .figures
+        .iter()
+        .any(|figure| figure.name.chars().count() as f64 * NAME_CHAR_WIDTH > group_width);
+    let name_rows = if staggered { 2 } else { 1 };
+    // Room on the right for the last name, if it is wider than its group.
+    let last_name = panel
+        .figures
+        .last()
+        .map_or(0, |figure| figure.name.chars().count());
+    let overhang = (last_name as f64 * NAME_CHAR_WIDTH - group_width) / 2.0;
     let mut chart = ChartBuilder::on(area)
         .caption(panel.caption, (FONT, 19))
         .margin(12)
-        .x_label_area_size(34)
+        .margin_right(12 + overhang.max(0.0) as i32)
+        .x_label_area_size(NAME_AREA + NAME_ROW * (name_rows - 1))
         .y_label_area_size(64)
         .build_cartesian_2d(0.0..groups, 0.0..top)?;
     chart
@@ -199,8 +222,10 @@ fn draw_panel(area: &Area, panel: &Panel) -> Result<(), Box<dyn Error>> {
         TextStyle::from((FONT, 15).into_font()).pos(Pos::new(HPos::Center, VPos::Bottom));
     for (group, figure) in panel.figures.iter().enumerate() {
         let centre = group as f64 + 0.5;
+        let row = if staggered { group as i32 % 2 } else { 0 };
         chart.draw_series(std::iter::once(
-            EmptyElement::at((centre, 0.0)) + Text::new(figure.name, (0, 8), name_style.clone()),
+            EmptyElement::at((centre, 0.0))
+                + Text::new(figure.name, (0, 8 + NAME_ROW * row), name_style.clone()),
         ))?;
         let bars: Vec<(usize, f64)> = (0..RUNTIMES.len())
             .filter_map(|runtime| Some((runtime, (panel.value)(figure, runtime)?)))

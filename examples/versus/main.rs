@@ -9,9 +9,11 @@
 //! against issue 6's bars. Part 3 prints issue 6's workloads (`benches/peers`: the code of
 //! `cargo bench --bench scheduler` and `--bench io`) for goro, tokio and async-executor, the
 //! median of several runs each, goro's ratio to the best peer, and whether issue 6's bar for
-//! that ratio holds. The sleeping-task memory and part 3, with issue 6's bars, are in
-//! `bars.rs`. Part 4 (`churn.rs`) is issue 15's timer churn against its bars, on 2 workers
-//! and on 1. Last, every figure of parts 2 to 4 goes into `target/versus.md`, the table
+//! that ratio holds; then issue 15's `cpu_neighbours`: how late a 1 ms sleep returns beside
+//! tasks that burn CPU between yields, against issue 15's bar. The sleeping-task memory and
+//! part 3, with the issues' bars, are in `bars.rs`. Part 4 (`churn.rs`) is issue 15's timer
+//! churn against its bars, on 2 workers and on 1. Last, every figure of parts 2 to 4 goes
+//! into `target/versus.md`, the table
 //! README.md shows, and `target/versus.svg`, its chart (`record.rs`, `results.rs`,
 //! `chart.rs`).
 //!
@@ -20,8 +22,9 @@
 //! of part 2, and each runtime's column of part 3, is measured in a fresh child process: the
 //! example re-runs itself with the hidden argument `--child-time=PEER:UNITS`,
 //! `--child-mem=PEER:UNITS`, `--child-sleep=PEER:UNITS`, `--child-workloads=PEER:RUNS` or
-//! `--child-churn=PEER:RUNS`
-//! (PEER: goro, tokio, async-executor, or threads for the first two), so that what one
+//! `--child-neighbours=PEER:1` or `--child-churn=PEER:RUNS` (PEER: goro, tokio,
+//! async-executor, or threads for the first two; `cpu_neighbours` runs on two workers,
+//! issue 15's setup), so that what one
 //! runtime left in the allocator does not bias the next one's numbers. TCP echo, which
 //! allocates little, runs all three runtimes in one child process, in turns
 //! (`--child-echo=all:TURNS`), so that they meet the same process speed.
@@ -62,6 +65,8 @@ fn main() {
             bars::child_echo(spec);
         } else if let Some(spec) = arg.strip_prefix("--child-churn=") {
             churn::child_churn(spec);
+        } else if let Some(spec) = arg.strip_prefix("--child-neighbours=") {
+            bars::child_neighbours(spec);
         } else {
             eprintln!("versus takes no arguments: cargo run --release --example versus");
             std::process::exit(2);
@@ -82,6 +87,7 @@ fn main() {
         .into_iter()
         .chain(bars::workloads_table())
         .chain(churn::table())
+        .chain(bars::neighbours_table())
         .collect();
     record::write(&Results {
         taken,

@@ -22,12 +22,15 @@ pub const RUNTIMES: [&str; 4] = ["goro", "tokio", "async-executor", "thread per 
 
 /// The names of the rows versus measures itself: its spawn-and-join rows (10,000 and
 /// 1,000,000 units), before issue 6's scheduler workloads (`benches/peers/workloads.rs`,
-/// named there), then echo; and its memory rows.
+/// named there), then echo, then issue 15's lateness beside CPU-heavy tasks
+/// (`benches/peers/neighbours.rs`); and its memory rows.
 pub const SPAWN_JOIN_ROWS: [&str; 2] = ["spawn+join 10k", "spawn+join 1M"];
 pub const ECHO_ROW: &str = "tcp_echo";
 /// Issue 15's timer churn, after echo: on 2 workers, and on 1 (`churn.rs`); short, for the
 /// chart's labels.
 pub const CHURN_ROWS: [&str; 2] = ["timer_churn", "churn 1w"];
+/// Issue 15's lateness beside CPU-heavy tasks, after the churn rows.
+pub const NEIGHBOURS_ROWS: [&str; 2] = ["cpu_neighbours p50", "cpu_neighbours p99"];
 pub const MEMORY_ROWS: [&str; 2] = ["parked 1M", "asleep 1M"];
 
 /// What a figure counts, which says which way is better and how to print it.
