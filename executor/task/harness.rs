@@ -33,6 +33,13 @@
 //! gone and panics. A handle dropped with its interest still set drops the output if the
 //! task completed, else leaves that to the completer; either way a panic nobody read is
 //! reported as unhandled (`Schedule::unhandled_panic`), once.
+//!
+//! ## The current task (`id.rs`)
+//! Each of these steps that may run the task's own code (its future's poll and destructor,
+//! its output's destructor) makes the task's id current on the thread: `poll` stores it (one
+//! store, left in place: step 1 of "The current task" in `id.rs`); `shutdown`, the handle's
+//! drop of an output, and a deallocation that drops a future store it and put the previous
+//! one back (step 2).
 
 use super::cell::Cell;
 use super::error::{Failure, Payload};
@@ -40,7 +47,7 @@ use super::header::{Header, Vtable};
 use super::join_waker::JoinWaker;
 use super::raw::{Notified, Task};
 use super::state::{ToIdle, ToRunning};
-use super::{JoinError, Schedule, waker};
+use super::{JoinError, Schedule, id, waker};
 use std::future::Future;
 use std::mem::{self, ManuallyDrop};
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -56,8 +63,8 @@ pub(crate) struct Harness<F: Future, S: 'static> {
 /// The vtable of tasks with future `F` and scheduler `S`.
 pub(crate) fn vtable<F, S>() -> &'static Vtable
 where
-    F: Future + Send + 'static,
-    F::Output: Send + 'static,
+    F: Future + 'static,
+    F::Output: 'static,
     S: Schedule,
 {
     &Vtable {
@@ -212,6 +219,7 @@ impl<F: Future, S: Schedule> Harness<F, S> {
 
     /// Runs the task once (steps in the module doc).
     fn poll(self) {
+        id::set(self.header().id);
         match self.header().state.transition_to_running() {
             ToRunning::Success => {
                 self.header().note_poll();
@@ -357,6 +365,7 @@ impl<F: Future, S: Schedule> Harness<F, S> {
     /// Shutdown: cancels the task unless another thread is running it (it then sees
     /// `CANCELLED` itself). Consumes the registry's reference.
     fn shutdown(self) {
+        let _current = id::enter(self.header().id);
         if self.header().state.transition_to_shutdown() {
             self.cancel_future();
             self.complete();
@@ -433,7 +442,10 @@ impl<F: Future, S: Schedule> Harness<F, S> {
     fn drop_join_handle_slow(self) {
         let output = self.give_up_join_interest();
         let unhandled_panic = matches!(output, Some(Err(Failure::Panic(_))));
-        drop_quietly(output);
+        if output.is_some() {
+            let _current = id::enter(self.header().id);
+            drop_quietly(output);
+        }
         if unhandled_panic {
             self.scheduler().unhandled_panic();
         }
@@ -467,6 +479,7 @@ impl<F: Future, S: Schedule> Harness<F, S> {
         // already, since the `JoinHandle` is gone too; a task that never completed still
         // holds its future (`cell.rs`).
         if !self.header().state.load().is_complete() {
+            let _current = id::enter(self.header().id);
             // SAFETY: this thread holds the only pointer left, and the stage holds the future.
             let _ = unsafe { self.drop_future() };
         }

@@ -1,4 +1,21 @@
-//! Task ids: unique for the life of the process.
+//! Task ids: unique for the life of the process; and which task this thread runs now.
+//!
+//! ## The current task
+//! `CURRENT` holds the id of the task whose code this thread runs: its future's poll and
+//! destructor, its output's destructor. `try_with`: in a thread-local destructor at thread
+//! exit the slot may be gone (it has no destructor, so on most platforms it never is); there
+//! is then no current task.
+//!
+//! 1. A poll (`harness.rs`) stores the task's id and leaves it there: one thread-local store
+//!    per poll, nothing after. Until this thread runs something else, the id still names
+//!    the task it polled last.
+//! 2. What runs a task's code outside a poll (its shutdown, the handle's drop of its output,
+//!    a deallocation that drops its future) stores the id for the duration and puts the
+//!    previous one back (`enter`).
+//!
+//! Between two polls a worker thread may run other code with the last task's id still
+//! there: the wakers that its reactor turns call, which are no task's code. Clearing the id
+//! after every poll would cost a second store per poll, for those alone.
 
 use std::cell::Cell;
 use std::fmt;
@@ -52,6 +69,80 @@ impl Id {
     pub(crate) fn as_u64(self) -> u64 {
         self.0.get()
     }
+}
+
+thread_local! {
+    /// The id (`Id::as_u64`) of the task this thread runs now; 0 for none.
+    static CURRENT: Cell<u64> = const { Cell::new(0) };
+}
+
+/// Step 1 of "The current task": a poll of task `id` starts.
+#[inline]
+pub(crate) fn set(id: Id) {
+    let _ = CURRENT.try_with(|current| current.set(id.as_u64()));
+}
+
+/// Step 2: `id` is the current task until the guard drops, which puts the previous one back.
+pub(crate) fn enter(id: Id) -> CurrentTask {
+    let saved = CurrentTask {
+        previous: CURRENT.try_with(Cell::get).unwrap_or(0),
+    };
+    set(id);
+    saved
+}
+
+/// Puts back the current task it saved, on drop.
+pub(crate) struct CurrentTask {
+    previous: u64,
+}
+
+impl Drop for CurrentTask {
+    fn drop(&mut self) {
+        let _ = CURRENT.try_with(|current| current.set(self.previous));
+    }
+}
+
+/// The id of the task that is running on this thread.
+///
+/// Inside a task's future (spawned, local or blocking), and in the destructors of its future
+/// and of its output when goro drops them, this is the id of that task, the same as its
+/// [`JoinHandle::id`](crate::JoinHandle::id).
+///
+/// # Panics
+/// Outside a task: in `block_on`'s future itself, on a plain thread. [`try_id`] answers
+/// `None` there instead.
+///
+/// ```
+/// goro::run(async {
+///     let handle = goro::spawn(async { goro::task::id() });
+///     let id = handle.id();
+///     assert_eq!(handle.await.unwrap(), id);
+/// });
+/// ```
+#[track_caller]
+pub fn id() -> Id {
+    match try_id() {
+        Some(id) => id,
+        None => panic!(
+            "goro::task::id() was called outside a task: it names the task being run, and \
+             `block_on`'s own future and plain threads are none; use `goro::task::try_id()` \
+             where there may be no task"
+        ),
+    }
+}
+
+/// The id of the task that is running on this thread, or `None` outside a task (see [`id`]).
+///
+/// ```
+/// assert_eq!(goro::task::try_id(), None);
+/// goro::run(async {
+///     assert_eq!(goro::task::try_id(), None, "block_on's future is no task");
+///     let id = goro::spawn(async { goro::task::try_id() }).await.unwrap();
+///     assert!(id.is_some());
+/// });
+/// ```
+pub fn try_id() -> Option<Id> {
+    CURRENT.try_with(Cell::get).ok().and_then(Id::from_u64)
 }
 
 impl fmt::Display for Id {

@@ -7,6 +7,7 @@ use crate::loom::{Arc, AtomicUsize, Mutex, lock};
 use crate::scheduler::registry::Registry;
 use loom::thread;
 use std::collections::VecDeque;
+use std::panic::Location;
 use std::pin::Pin;
 use std::sync::atomic::Ordering::SeqCst;
 use std::task::{Context, Poll, Waker};

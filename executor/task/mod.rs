@@ -1,21 +1,27 @@
-//! Tasks: one heap allocation per spawned future, driven by a state word.
+//! Tasks: spawning them, waiting for them, and asking which one runs.
 //!
-//! A task is a `Cell<F, S>` (`cell.rs`): a header (`header.rs`) with the state word, a pointer
-//! to its interned site (`site.rs`: vtable and spawn location) and bookkeeping; the scheduler
-//! `S` it belongs to; the future, whose storage the output reuses; and the `JoinHandle`'s
-//! waker. Every owner (registry, run-queue entry, waker, `JoinHandle`, `AbortHandle`) holds
-//! the same pointer and one reference in the state word (`state.rs`, which documents every
-//! bit). `harness.rs` tells what happens to a task, step by step; `raw.rs` holds the owning
-//! pointer types.
+//! A task is a future that goro polls to completion on its own, apart from the code that
+//! spawned it: Go's goroutine. This module gathers the task API at the paths tokio users know:
 //!
-//! Besides this module, only the scheduler's structures that hold task pointers (the run
-//! queue, the `next` slot, the running cell in `scheduler/`) have `unsafe` code. Each block names the invariant it relies on;
-//! the invariants all come down to the state word's rules: `RUNNING` gives one thread the
-//! future, `COMPLETE` gives the output to the `JoinHandle` (or to the completer when there is
-//! none), `JOIN_WAKER` decides who owns the join waker, and the last reference frees.
+//! - [`spawn`], [`spawn_blocking`] and [`yield_now`]: the same functions as at the crate's
+//!   root. [`JoinHandle`] awaits a task's output, [`AbortHandle`] cancels it, and a
+//!   [`JoinError`] tells that it panicked or was cancelled.
+//! - [`id`] and [`try_id`]: the [`Id`] of the task running now.
 //!
-//! The scheduler is abstract here (`Schedule`): the worker pool and the blocking pool each
-//! implement it, and the tests use a plain queue.
+//! ```
+//! use goro::task;
+//!
+//! goro::run(async {
+//!     let answer = task::spawn(async { task::yield_now().await; 21 });
+//!     let doubled = task::spawn_blocking(|| 2);
+//!     let id = answer.id();
+//!     assert_eq!(answer.await.unwrap() * doubled.await.unwrap(), 42);
+//!     assert!(task::spawn(async move { task::id() != id }).await.unwrap());
+//! });
+//! ```
+//!
+//! How a task works inside (its allocation, state word, wakers) is told in the module doc of
+//! `internals.rs`, for contributors.
 
 mod abort_handle;
 mod age;
@@ -25,6 +31,7 @@ mod harness;
 mod header;
 mod id;
 mod info;
+mod internals;
 mod join_handle;
 mod join_waker;
 mod raw;
@@ -34,78 +41,17 @@ mod waker;
 
 pub use abort_handle::AbortHandle;
 pub use error::JoinError;
-pub use id::Id;
+pub use id::{Id, id, try_id};
 pub use info::{TaskInfo, TaskState};
 pub use join_handle::JoinHandle;
+
+pub use crate::runtime::{spawn, spawn_blocking, yield_now};
 
 pub(crate) use age::now_ms;
 pub(crate) use age::refresh as refresh_clock;
 pub(crate) use header::Header;
+pub(crate) use internals::{Schedule, new, new_unregistered};
 pub(crate) use raw::{Notified, RawTask, Task};
-
-use std::future::Future;
-use std::panic::Location;
-
-/// What a task needs from the pool that runs it.
-pub(crate) trait Schedule: Send + Sync + Sized + 'static {
-    /// Puts a woken task in a run queue.
-    fn schedule(&self, task: Notified<Self>);
-
-    /// Puts back a task that woke itself during its own poll (`yield_now` does this): it has
-    /// had its turn, so it goes behind the others.
-    fn yield_now(&self, task: Notified<Self>) {
-        self.schedule(task);
-    }
-
-    /// The task completed: take it out of the registry and return the registry's reference,
-    /// or `None` if it is not registered (any more).
-    fn release(&self, task: &Task<Self>) -> Option<Task<Self>>;
-
-    /// A task panicked and nobody holds its `JoinHandle`.
-    fn unhandled_panic(&self) {}
-}
-
-/// Allocates a task for `future`: its registry reference, its first queue entry and its
-/// `JoinHandle`. The caller binds the first two to a registry, then schedules the entry.
-pub(crate) fn new<F, S>(
-    future: F,
-    scheduler: S,
-    id: Id,
-    location: &'static Location<'static>,
-) -> (Task<S>, Notified<S>, JoinHandle<F::Output>)
-where
-    F: Future + Send + 'static,
-    F::Output: Send + 'static,
-    S: Schedule,
-{
-    let ptr = cell::Cell::allocate(future, scheduler, id, location, harness::vtable::<F, S>());
-    // SAFETY: `allocate` returns a task with three references (see `state.rs`: registry,
-    // queue entry, join handle), which these three owners take over.
-    unsafe {
-        let task = Task::from_raw(ptr);
-        let notified = Notified::from_task(Task::from_raw(ptr));
-        let join = JoinHandle::new(raw::RawTask::from_raw(ptr));
-        (task, notified, join)
-    }
-}
-
-/// A task that is not registered anywhere (the blocking pool's): the registry reference is
-/// dropped at once.
-pub(crate) fn new_unregistered<F, S>(
-    future: F,
-    scheduler: S,
-    id: Id,
-    location: &'static Location<'static>,
-) -> (Notified<S>, JoinHandle<F::Output>)
-where
-    F: Future + Send + 'static,
-    F::Output: Send + 'static,
-    S: Schedule,
-{
-    let (task, notified, join) = new(future, scheduler, id, location);
-    drop(task);
-    (notified, join)
-}
 
 #[cfg(all(test, loom))]
 mod loom_model;

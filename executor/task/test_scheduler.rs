@@ -6,6 +6,7 @@ use super::*;
 use crate::loom::{Arc, Mutex, lock};
 use crate::scheduler::registry::Registry;
 use std::collections::VecDeque;
+use std::panic::Location;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::task::{Context, Poll, Waker};

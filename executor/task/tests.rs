@@ -2,8 +2,7 @@
 //! They exercise every `unsafe` path (poll, wake by value and by reference, join, abort,
 //! shutdown, dealloc) and are the ones Miri runs (`scripts/miri.sh`).
 
-use super::test_scheduler::*;
-use super::*;
+use super::test_scheduler::{spawn, *};
 use crate::loom::{Arc, lock};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
