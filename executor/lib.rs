@@ -87,7 +87,7 @@ pub mod time;
 pub use compat::hyper;
 pub use join_set::JoinSet;
 pub use metrics::RuntimeMetrics;
-pub use runtime::{Builder, Handle, Runtime, run, spawn, spawn_blocking, yield_now};
+pub use runtime::{Builder, EnterGuard, Handle, Runtime, run, spawn, spawn_blocking, yield_now};
 pub use scheduler::{BlockedWorker, ThreadActivity, UnhandledPanic};
 pub use task::{AbortHandle, JoinError, JoinHandle, TaskInfo};
 

@@ -60,8 +60,6 @@ struct Inner {
     scheduler: Arc<Shared>,
     max_threads: usize,
     keep_alive: Duration,
-    thread_name: String,
-    stack_size: Option<usize>,
 }
 
 struct State {
@@ -87,8 +85,6 @@ impl BlockingPool {
         scheduler: Arc<Shared>,
         max_threads: usize,
         keep_alive: Duration,
-        thread_name: String,
-        stack_size: Option<usize>,
     ) -> BlockingPool {
         BlockingPool {
             spawner: Spawner {
@@ -107,8 +103,6 @@ impl BlockingPool {
                     scheduler,
                     max_threads,
                     keep_alive,
-                    thread_name,
-                    stack_size,
                 }),
             },
         }
@@ -209,17 +203,12 @@ impl Spawner {
         self.hand_in(started);
     }
 
-    /// Spawns the OS thread of a pool thread, which runs `handle`'s runtime's tasks.
+    /// Spawns the OS thread of a pool thread, `NAME-blocking`, which runs `handle`'s
+    /// runtime's tasks (with the runtime current, between the thread hooks).
     fn spawn_thread(&self, handle: &Handle) -> std::io::Result<std::thread::JoinHandle<()>> {
-        let mut builder = std::thread::Builder::new().name(self.inner.thread_name.clone());
-        if let Some(bytes) = self.inner.stack_size {
-            builder = builder.stack_size(bytes);
-        }
         let spawner = self.clone();
-        let handle = handle.clone();
-        builder.spawn(move || {
+        handle.threads.spawn(handle, "blocking", move || {
             POOL.with(|pool| pool.set(spawner.inner.address()));
-            let _enter = crate::runtime::enter(handle);
             spawner.run_thread();
         })
     }

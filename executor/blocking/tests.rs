@@ -11,8 +11,6 @@ fn shutdown_joins_a_thread_whose_start_raced_with_it() {
         runtime.handle().scheduler.clone(),
         4,
         Duration::from_secs(60),
-        "race-blocking".into(),
-        None,
     );
     let spawner = pool.spawner();
     {

@@ -1,11 +1,13 @@
 //! `Builder`: the runtime's settings.
 
+use super::threads::{Hook, ThreadStarter, start_worker};
 use super::{Handle, Runtime};
 use crate::blocking::BlockingPool;
 use crate::reactor;
 use crate::scheduler::{self, BlockedWorker, Monitor, OnBlocked, Shared, UnhandledPanic};
 use std::fmt;
 use std::io;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Most worker threads a runtime may have.
@@ -31,6 +33,8 @@ pub struct Builder {
     on_unhandled_panic: UnhandledPanic,
     blocking_threshold: Option<Duration>,
     on_blocked_worker: Option<OnBlocked>,
+    on_thread_start: Option<Hook>,
+    on_thread_stop: Option<Hook>,
 }
 
 impl Default for Builder {
@@ -57,6 +61,8 @@ impl Builder {
             on_unhandled_panic: UnhandledPanic::Ignore,
             blocking_threshold: Some(Duration::from_millis(100)),
             on_blocked_worker: None,
+            on_thread_start: None,
+            on_thread_stop: None,
         }
     }
 
@@ -198,6 +204,68 @@ impl Builder {
         self
     }
 
+    /// Runs `hook` on every thread the runtime starts, before the thread does anything else:
+    /// the workers, the threads that take a worker's place (when the monitor hands off a
+    /// blocked worker, or a task calls [`block_in_place`](crate::task::block_in_place)), the
+    /// blocking pool's threads, the monitor, and the thread that shuts the runtime down in
+    /// the background ([`Runtime::shutdown_background`]). The runtime is current on the
+    /// thread: [`Handle::current`] works in the hook. A panic in the hook is caught, and the
+    /// thread goes on (the panic is reported by the panic hook, on stderr by default). Set
+    /// again, the later hook replaces the earlier one.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+    ///
+    /// let started = Arc::new(AtomicUsize::new(0));
+    /// let counter = started.clone();
+    /// let runtime = goro::Builder::new()
+    ///     .worker_threads(2)
+    ///     .on_thread_start(move || {
+    ///         counter.fetch_add(1, SeqCst);
+    ///     })
+    ///     .build()
+    ///     .unwrap();
+    /// runtime.block_on(runtime.spawn_blocking(|| {})).unwrap();
+    /// drop(runtime);
+    /// // Two workers, the monitor and one blocking thread.
+    /// assert_eq!(started.load(SeqCst), 4);
+    /// ```
+    pub fn on_thread_start(&mut self, hook: impl Fn() + Send + Sync + 'static) -> &mut Builder {
+        self.on_thread_start = Some(Arc::new(hook));
+        self
+    }
+
+    /// Runs `hook` on every thread the runtime started (see [`Builder::on_thread_start`])
+    /// when the thread is done, just before it ends: a worker at shutdown or once another
+    /// thread took its place, a blocking thread when it was idle too long or at shutdown.
+    /// Dropping the runtime waits for its threads, so by then every stop hook has run, one
+    /// per start hook. A panic in the hook is caught.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+    ///
+    /// let (started, stopped) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    /// let (on_start, on_stop) = (started.clone(), stopped.clone());
+    /// let runtime = goro::Builder::new()
+    ///     .on_thread_start(move || {
+    ///         on_start.fetch_add(1, SeqCst);
+    ///     })
+    ///     .on_thread_stop(move || {
+    ///         on_stop.fetch_add(1, SeqCst);
+    ///     })
+    ///     .build()
+    ///     .unwrap();
+    /// runtime.block_on(async {});
+    /// drop(runtime);
+    /// assert_eq!(started.load(SeqCst), stopped.load(SeqCst));
+    /// ```
+    pub fn on_thread_stop(&mut self, hook: impl Fn() + Send + Sync + 'static) -> &mut Builder {
+        self.on_thread_stop = Some(Arc::new(hook));
+        self
+    }
+
     /// Starts the runtime: the reactor and the worker threads.
     ///
     /// # Errors
@@ -221,57 +289,47 @@ impl Builder {
             scheduler.clone(),
             self.max_blocking_threads,
             self.blocking_keep_alive,
-            format!("{}-blocking", self.thread_name),
-            self.thread_stack_size,
         );
+        let threads = ThreadStarter {
+            name: self.thread_name.clone(),
+            stack_size: self.thread_stack_size,
+            on_start: self.on_thread_start.clone(),
+            on_stop: self.on_thread_stop.clone(),
+        };
         let handle = Handle {
             scheduler,
             blocking: blocking.spawner(),
+            threads: Arc::new(threads),
         };
-        let mut runtime = Runtime::new_parts(handle.clone(), blocking, &self.thread_name);
+        let mut runtime = Runtime::new_parts(handle.clone(), blocking);
         for index in 0..workers {
             // On an error, dropping the runtime stops and joins the workers started so far.
-            let thread = self.start_worker(&handle, index, 0).map_err(|err| {
+            let thread = start_worker(&handle, index, 0).map_err(|err| {
                 let which = format!("worker thread {} of {workers}", index + 1);
-                could_not_start(&which, &format!("{}-{index}", self.thread_name), err)
+                could_not_start(&which, &handle.threads.thread_name(&index.to_string()), err)
             })?;
             handle.scheduler.add_thread(thread);
         }
         if self.blocking_threshold.is_some() {
-            let builder = self.clone();
             let monitor_handle = handle.clone();
-            let name = format!("{}-monitor", self.thread_name);
-            let thread = std::thread::Builder::new()
-                .name(name.clone())
-                .spawn(move || {
+            let thread = handle
+                .threads
+                .spawn(&handle, "monitor", move || {
                     let scheduler = monitor_handle.scheduler.clone();
                     scheduler::run_monitor(scheduler, |index, epoch| {
-                        builder.start_worker(&monitor_handle, index, epoch)
+                        start_worker(&monitor_handle, index, epoch)
                     });
                 })
-                .map_err(|err| could_not_start("monitor thread", &name, err))?;
+                .map_err(|err| {
+                    could_not_start(
+                        "monitor thread",
+                        &handle.threads.thread_name("monitor"),
+                        err,
+                    )
+                })?;
             runtime.set_monitor(thread);
         }
         Ok(runtime)
-    }
-
-    /// Starts a thread that runs worker `index` of `handle`'s runtime as owner `epoch`.
-    fn start_worker(
-        &self,
-        handle: &Handle,
-        index: usize,
-        epoch: u64,
-    ) -> io::Result<std::thread::JoinHandle<()>> {
-        let mut thread = std::thread::Builder::new().name(format!("{}-{index}", self.thread_name));
-        if let Some(bytes) = self.thread_stack_size {
-            thread = thread.stack_size(bytes);
-        }
-        let handle = handle.clone();
-        thread.spawn(move || {
-            let scheduler = handle.scheduler.clone();
-            let _enter = super::context::enter(handle);
-            scheduler::run_worker(scheduler, index, epoch);
-        })
     }
 
     fn resolve_workers(&self) -> io::Result<usize> {
@@ -315,6 +373,8 @@ impl fmt::Debug for Builder {
             .field("max_blocking_threads", &self.max_blocking_threads)
             .field("on_unhandled_panic", &self.on_unhandled_panic)
             .field("blocking_threshold", &self.blocking_threshold)
+            .field("on_thread_start", &self.on_thread_start.is_some())
+            .field("on_thread_stop", &self.on_thread_stop.is_some())
             .finish_non_exhaustive()
     }
 }

@@ -1,7 +1,8 @@
 //! `Handle`: a cheap, clonable reference to a runtime.
 
 use super::block_on;
-use super::context::{self, NO_RUNTIME};
+use super::context::{self, EnterGuard, NO_RUNTIME};
+use super::threads::ThreadStarter;
 use crate::RuntimeMetrics;
 use crate::blocking;
 use crate::loom::Arc;
@@ -25,6 +26,9 @@ use std::future::Future;
 pub struct Handle {
     pub(crate) scheduler: Arc<Shared>,
     pub(crate) blocking: blocking::Spawner,
+    /// How the runtime starts threads: for the blocking pool and for workers that take a
+    /// worker's place (`block_in_place`, the monitor).
+    pub(crate) threads: std::sync::Arc<ThreadStarter>,
 }
 
 impl Handle {
@@ -118,6 +122,32 @@ impl Handle {
         }
         let _enter = context::enter(self.clone());
         block_on::block_on(&self.scheduler, future)
+    }
+
+    /// Makes this runtime the current one on this thread until the returned guard drops, so
+    /// that code outside the runtime's threads can use what needs a current runtime without
+    /// `block_on`: [`goro::spawn`](crate::spawn) (the task runs on the workers),
+    /// [`Handle::current`], timers and sockets (they register with this runtime's reactor).
+    /// Guards nest; see [`EnterGuard`](crate::EnterGuard) for the order they must drop in.
+    ///
+    /// # Panics
+    /// At thread exit, once the thread-locals are being destroyed.
+    ///
+    /// ```
+    /// let runtime = goro::Runtime::new().unwrap();
+    /// let handle = runtime.handle().clone();
+    /// std::thread::spawn(move || {
+    ///     let _guard = handle.enter();
+    ///     let sleep = goro::time::sleep(std::time::Duration::from_millis(1));
+    ///     let task = goro::spawn(async { "spawned without block_on" });
+    ///     handle.block_on(sleep);
+    ///     assert_eq!(handle.block_on(task).unwrap(), "spawned without block_on");
+    /// })
+    /// .join()
+    /// .unwrap();
+    /// ```
+    pub fn enter(&self) -> EnterGuard<'_> {
+        EnterGuard::new(self)
     }
 
     /// Every live task: id, spawn location, state, age and poll count (Go's goroutine

@@ -1,7 +1,7 @@
 //! The runtime: building it (`builder.rs`), owning it (`runtime.rs`), referring to it
-//! (`handle.rs`), blocking a thread on it (`block_on.rs`), and the thread-local current
-//! runtime (`context.rs`), plus the free functions that use the current runtime (`spawn`,
-//! `spawn_blocking`, `run`, `yield_now`).
+//! (`handle.rs`), blocking a thread on it (`block_on.rs`), the thread-local current runtime
+//! (`context.rs`), starting its threads (`threads.rs`), plus the free functions that use the
+//! current runtime (`spawn`, `spawn_blocking`, `run`, `yield_now`).
 
 mod block_on;
 mod builder;
@@ -9,14 +9,16 @@ mod context;
 mod handle;
 #[allow(clippy::module_inception)]
 mod runtime;
+mod threads;
 mod yield_now;
 
 pub use builder::Builder;
+pub use context::EnterGuard;
 pub use handle::Handle;
 pub use runtime::Runtime;
 pub use yield_now::yield_now;
 
-pub(crate) use context::{NO_RUNTIME, current_reactor, enter, with_current};
+pub(crate) use context::{NO_RUNTIME, current_reactor, with_current};
 
 use crate::scheduler::Shared;
 use crate::task::JoinHandle;

@@ -13,17 +13,24 @@
 //! poll, like a blocking thread still busy, is left behind once it passes (the scheduler's
 //! `shutdown.rs` says why that stays sound). A plain drop waits, as tokio's does.
 //!
+//! `shutdown_background` waits for nothing: step 1 runs on the spot, steps 2 to 5 on a
+//! thread of its own (`NAME-shutdown`) that ends when they are done, once the runtime's
+//! threads have ended on their own. That thread holds a `Handle`, so the runtime's memory
+//! goes when it ends. (Should the OS refuse that thread, the caller does steps 2 to 5 with
+//! a deadline that has passed already: it joins only the threads that have ended, and
+//! leaves the others.)
+//!
 //! Dropped inside one of its own tasks, a runtime cannot wait for its worker threads, that
-//! task's among them: step 1 runs on the spot, steps 2 to 5 on a thread of their own
-//! (`NAME-shutdown`) that ends when they are done, and the drop panics to report the
-//! mistake.
+//! task's among them: it shuts down as `shutdown_background` does, and the drop panics to
+//! report the mistake.
 
-use super::{Builder, Handle, context};
+use super::{Builder, EnterGuard, Handle, context};
 use crate::blocking::BlockingPool;
 use crate::task::JoinHandle;
 use std::fmt;
 use std::future::Future;
 use std::io;
+use std::sync::mpsc;
 use std::thread::JoinHandle as ThreadHandle;
 use std::time::{Duration, Instant};
 
@@ -46,9 +53,6 @@ pub struct Runtime {
     handle: Handle,
     /// Taken by the shutdown, so that it runs once.
     owned: Option<Owned>,
-    /// The name of the thread that shuts the runtime down if it is dropped inside one of
-    /// its own tasks.
-    shutdown_thread_name: String,
 }
 
 /// What only the `Runtime` holds, and its shutdown consumes.
@@ -71,15 +75,14 @@ impl Runtime {
         Builder::new().build()
     }
 
-    /// A runtime of `handle`'s scheduler and `blocking`; its threads are named `NAME-...`.
-    pub(crate) fn new_parts(handle: Handle, blocking: BlockingPool, thread_name: &str) -> Runtime {
+    /// A runtime of `handle`'s scheduler and `blocking`.
+    pub(crate) fn new_parts(handle: Handle, blocking: BlockingPool) -> Runtime {
         Runtime {
             handle,
             owned: Some(Owned {
                 monitor: None,
                 blocking,
             }),
-            shutdown_thread_name: format!("{thread_name}-shutdown"),
         }
     }
 
@@ -144,6 +147,20 @@ impl Runtime {
         &self.handle
     }
 
+    /// Makes this runtime the current one on this thread until the guard drops; see
+    /// [`Handle::enter`].
+    ///
+    /// ```
+    /// let runtime = goro::Runtime::new().unwrap();
+    /// let _guard = runtime.enter();
+    /// assert!(goro::Handle::try_current().is_some());
+    /// let task = goro::spawn(async { 6 * 7 });
+    /// assert_eq!(runtime.block_on(task).unwrap(), 42);
+    /// ```
+    pub fn enter(&self) -> EnterGuard<'_> {
+        self.handle.enter()
+    }
+
     /// A snapshot of the runtime's counters and gauges; see [`Handle::metrics`].
     ///
     /// ```
@@ -173,6 +190,27 @@ impl Runtime {
         self.shutdown(Some(Instant::now() + timeout));
     }
 
+    /// Shuts down without waiting for anything, and returns at once: the tasks are stopped
+    /// and cancelled, and the runtime's threads end on their own, in the background, once
+    /// their current poll or blocking closure returns. A thread of its own (`NAME-shutdown`)
+    /// waits for them, drops the tasks' futures and frees the runtime. Unlike dropping the
+    /// runtime, this may be called anywhere, inside one of the runtime's own tasks too.
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// let runtime = goro::Runtime::new().unwrap();
+    /// drop(runtime.spawn_blocking(|| std::thread::sleep(Duration::from_secs(2))));
+    /// let start = Instant::now();
+    /// runtime.shutdown_background();
+    /// assert!(start.elapsed() < Duration::from_secs(1));
+    /// ```
+    pub fn shutdown_background(mut self) {
+        if let Some(owned) = self.owned.take() {
+            self.handle.scheduler.begin_shutdown();
+            let _ = self.finish_in_background(owned);
+        }
+    }
+
     /// The shutdown steps (module doc), bounded by `deadline`; the first call does them.
     fn shutdown(&mut self, deadline: Option<Instant>) {
         let Some(owned) = self.owned.take() else {
@@ -187,27 +225,49 @@ impl Runtime {
         }
     }
 
-    /// Dropped inside one of its own tasks: steps 2 to 5 on a thread of their own; then the
-    /// panic that reports the mistake (unless the thread is panicking already: a second
+    /// Steps 2 to 5 on a thread of their own (`shutdown_background` in the module doc); if
+    /// the OS refuses the thread, here with a deadline that has passed, and the error.
+    fn finish_in_background(&self, owned: Owned) -> io::Result<()> {
+        let (send, receive) = mpsc::channel::<Owned>();
+        let handle = self.handle.clone();
+        let started = self
+            .handle
+            .threads
+            .spawn(&self.handle, "shutdown", move || {
+                if let Ok(owned) = receive.recv() {
+                    owned.finish_shutdown(&handle, None);
+                }
+            });
+        match started {
+            Ok(_) => {
+                // The thread waits for `owned` on the channel until it comes.
+                let _ = send.send(owned);
+                Ok(())
+            }
+            Err(err) => {
+                owned.finish_shutdown(&self.handle, Some(Instant::now()));
+                Err(err)
+            }
+        }
+    }
+
+    /// Dropped inside one of its own tasks: shut down as `shutdown_background` does; then
+    /// the panic that reports the mistake (unless the thread is panicking already: a second
     /// panic in a destructor would abort the process).
     #[cold]
     fn shut_down_elsewhere(&self, owned: Owned) {
-        let handle = self.handle.clone();
-        let started = std::thread::Builder::new()
-            .name(self.shutdown_thread_name.clone())
-            .spawn(move || owned.finish_shutdown(&handle, None));
-        let outcome = match started {
-            Ok(_) => "it shuts down on a thread of its own".to_string(),
+        let outcome = match self.finish_in_background(owned) {
+            Ok(()) => "it shuts down on a thread of its own".to_string(),
             Err(err) => format!(
-                "its tasks are stopped, but the thread to shut it down could not start ({err}), \
-                 so its threads and tasks are left"
+                "the thread to shut it down could not start ({err}), so it shut down without \
+                 waiting for its threads"
             ),
         };
         if !std::thread::panicking() {
             panic!(
                 "goro: a Runtime was dropped inside one of its own tasks, where its shutdown \
                  cannot wait for its worker threads; {outcome}. Drop a runtime outside its \
-                 worker threads (in `spawn_blocking`, say)"
+                 worker threads (in `spawn_blocking`, say), or call `shutdown_background`"
             );
         }
     }

@@ -12,6 +12,8 @@
 //! 2. What runs a task's code outside a poll (its shutdown, the handle's drop of its output,
 //!    a deallocation that drops its future) stores the id for the duration and puts the
 //!    previous one back (`enter`).
+//! 3. A thread that is done running tasks clears it before its stop hook
+//!    (`forget_current`).
 //!
 //! Between two polls a worker thread may run other code with the last task's id still
 //! there: the wakers that its reactor turns call, which are no task's code. Clearing the id
@@ -89,6 +91,11 @@ pub(crate) fn enter(id: Id) -> CurrentTask {
     };
     set(id);
     saved
+}
+
+/// Step 3: no task is current on this thread now.
+pub(crate) fn forget_current() {
+    let _ = CURRENT.try_with(|current| current.set(0));
 }
 
 /// Puts back the current task it saved, on drop.

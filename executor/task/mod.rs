@@ -41,6 +41,7 @@ mod waker;
 
 pub use abort_handle::AbortHandle;
 pub use error::JoinError;
+pub(crate) use id::forget_current;
 pub use id::{Id, id, try_id};
 pub use info::{TaskInfo, TaskState};
 pub use join_handle::JoinHandle;
