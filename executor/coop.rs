@@ -27,17 +27,25 @@ thread_local! {
 
 /// Runs `f` (one poll of a task) with a fresh budget, restoring the previous one after.
 pub(crate) fn with_budget<R>(f: impl FnOnce() -> R) -> R {
+    with_remaining(Some(BUDGET), f)
+}
+
+/// Runs `f` without a budget, restoring the previous one after: blocking code inside a
+/// task (`block_in_place`), which may drive goro's resources with another executor's
+/// `block_on` and would spin on a spent budget.
+pub(crate) fn without_budget<R>(f: impl FnOnce() -> R) -> R {
+    with_remaining(None, f)
+}
+
+/// Runs `f` with `remaining` as the budget, restoring the previous one after.
+fn with_remaining<R>(remaining: Option<u8>, f: impl FnOnce() -> R) -> R {
     struct Restore(Option<u8>);
     impl Drop for Restore {
         fn drop(&mut self) {
             let _ = REMAINING.try_with(|r| r.set(self.0));
         }
     }
-    let _restore = Restore(
-        REMAINING
-            .try_with(|r| r.replace(Some(BUDGET)))
-            .unwrap_or(None),
-    );
+    let _restore = Restore(REMAINING.try_with(|r| r.replace(remaining)).unwrap_or(None));
     f()
 }
 

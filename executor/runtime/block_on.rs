@@ -81,6 +81,20 @@ pub(super) fn block_on<F: Future>(scheduler: &Shared, future: F) -> F::Output {
     output
 }
 
+/// Runs `f` as if the thread were not inside `block_on`, so that `f` may call it: blocking
+/// code that `block_in_place` runs inside the future of a `block_on` (as on a worker, the
+/// caller has nothing else to run meanwhile).
+pub(super) fn outside_block_on<R>(f: impl FnOnce() -> R) -> R {
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            BLOCKING_ON.with(|blocking_on| blocking_on.set(self.0));
+        }
+    }
+    let _restore = Restore(BLOCKING_ON.with(|blocking_on| blocking_on.replace(false)));
+    f()
+}
+
 /// Step 1's refusal of a nested call; the flag is cleared on drop.
 struct NotNested;
 

@@ -281,10 +281,17 @@ impl Builder {
     pub fn build(&self) -> io::Result<Runtime> {
         let workers = self.resolve_workers()?;
         let (driver, reactor) = reactor::Handle::for_workers(workers)?;
-        let monitor = self
-            .blocking_threshold
-            .map(|threshold| Monitor::new(threshold, self.on_blocked_worker.clone()));
-        let scheduler = Shared::new(workers, driver, reactor, self.on_unhandled_panic, monitor);
+        // Every runtime has the monitor's gate and turns, for `block_in_place`'s hand-offs;
+        // without a threshold its thread does not start, and the threshold is never read.
+        let threshold = self.blocking_threshold.unwrap_or(Duration::MAX);
+        let monitor = Monitor::new(threshold, self.on_blocked_worker.clone());
+        let scheduler = Shared::new(
+            workers,
+            driver,
+            reactor,
+            self.on_unhandled_panic,
+            Some(monitor),
+        );
         let blocking = BlockingPool::new(
             scheduler.clone(),
             self.max_blocking_threads,

@@ -104,8 +104,10 @@ impl Handle {
     ///
     /// # Panics
     /// On a worker thread of any goro runtime: blocking a worker would stall every task
-    /// queued on it; `.await` the future instead. Inside another `block_on` on the same
-    /// thread, for the same reason. Also if the runtime shut down because a task panicked
+    /// queued on it; `.await` the future instead (or call it inside
+    /// [`block_in_place`](crate::task::block_in_place), which hands the worker's tasks on
+    /// first). Inside another `block_on` on the same thread (outside `block_in_place`), for
+    /// the same reason. Also if the runtime shut down because a task panicked
     /// under [`UnhandledPanic::ShutdownRuntime`](crate::UnhandledPanic).
     ///
     /// ```

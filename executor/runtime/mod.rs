@@ -3,6 +3,7 @@
 //! (`context.rs`), starting its threads (`threads.rs`), plus the free functions that use the
 //! current runtime (`spawn`, `spawn_blocking`, `run`, `yield_now`).
 
+mod block_in_place;
 mod block_on;
 mod builder;
 mod context;
@@ -12,6 +13,7 @@ mod runtime;
 mod threads;
 mod yield_now;
 
+pub use block_in_place::block_in_place;
 pub use builder::Builder;
 pub use context::EnterGuard;
 pub use handle::Handle;

@@ -12,6 +12,11 @@
 //! no destructor, so on most platforms it is never gone; `with` would panic where it is.)
 //! Only a worker's own start sets it, long before its thread exits.
 //!
+//! While a task runs `block_in_place`'s closure, its thread has given its slot away on
+//! purpose (`give_away`): the epoch it holds is then `GIVEN_AWAY`, which no slot reaches, so
+//! it counts as that runtime's thread (`runs_worker_of`) but as no worker (`is_worker_thread`:
+//! it may `block_on`), until the closure returns.
+//!
 //! The epoch can change right after the check; `Shared::schedule_next` reads it again after
 //! it has put the task in the slot (see the monitor's module doc, "The next slot during a
 //! hand-off"), which is why the check hands out the epoch with the index (`Place`).
@@ -63,9 +68,28 @@ pub(crate) fn runs_worker_of(shared: &Shared) -> bool {
     matches!(current(), Some((addr, _)) if addr == address(shared))
 }
 
-/// True if the current thread is a worker of any goro runtime.
+/// The epoch of a thread that gave its slot away on purpose (module doc); a slot's epoch
+/// counts hand-offs, and never gets this far.
+const GIVEN_AWAY: u64 = u64::MAX;
+
+/// True if the current thread is a worker of any goro runtime, and has not given its slot
+/// away on purpose.
 pub(crate) fn is_worker_thread() -> bool {
-    current().is_some()
+    matches!(current(), Some((_, place)) if place.epoch != GIVEN_AWAY)
+}
+
+/// Marks the current thread, a worker that just gave its slot away (`block_in_place`), as
+/// such until the guard drops (module doc).
+pub(crate) fn give_away() -> ExitGuard {
+    let prev = WORKER.with(|w| {
+        let prev = w.get();
+        w.set(prev.map(|(addr, place)| {
+            let epoch = GIVEN_AWAY;
+            (addr, Place { epoch, ..place })
+        }));
+        prev
+    });
+    ExitGuard { prev }
 }
 
 /// The current thread's (scheduler address, slot), if it is a worker.

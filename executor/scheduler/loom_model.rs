@@ -4,10 +4,13 @@
 //! abandon rule: a thread that lost its slot to the monitor never stays asleep on the
 //! slot's parker, and never takes the new owner's wake-up.
 //!
-//! Two models of the monitor's hand-off (`monitor.rs`) with the threads it meets:
+//! Three models of the monitor's hand-off (`monitor.rs`) with the threads it meets:
 //! - a hand-off while the old thread finishes its poll, which schedules a task into the
 //!   slot's `next` (real `Shared::schedule_next` and `hand_off`), then parks: the task must
 //!   run, though the slot's new owner may be asleep;
+//! - `block_in_place`'s hand-off of the slot by its own thread (`on_purpose.rs`), racing the
+//!   monitor's hand-off of the same slot: one owner per epoch, and a task queued on the
+//!   slot runs on whichever thread owns it last;
 //! - a hand-off while the old thread is parked in the reactor and another worker parks:
 //!   once the old thread has left, some worker must be in the reactor to see its events.
 //!
@@ -446,5 +449,84 @@ fn a_yield_that_wakes_nobody_is_not_lost_to_a_hand_off() {
         }
         let new_owner = monitor.join().unwrap();
         new_owner.join().unwrap();
+    });
+}
+
+/// `block_in_place` on the slot's own thread (the real `Shared::hand_off_in_turn`) races
+/// the monitor, which judged the same poll stuck a moment earlier and hands the slot off too
+/// (as `Watcher::hand_off` does: its turn, then `hand_off`). They take turns: either the
+/// monitor's comes second and hands the new owner's slot on again, or it comes first and the
+/// task's finds the slot gone (and just runs its closure). A task queued in the slot's ring
+/// must run, on one owner at a time (loom reports a race on the ring's cells if two threads
+/// own it), and every thread must end.
+#[test]
+fn a_hand_off_on_purpose_racing_the_monitors_leaves_one_owner() {
+    /// Starts the slot's owner `epoch`, noting the epoch in `owners`.
+    fn start(
+        shared: &Arc<Shared>,
+        answered: &Arc<Flag>,
+        owners: &Arc<Mutex<Vec<u64>>>,
+        epoch: u64,
+    ) -> std::io::Result<thread::JoinHandle<()>> {
+        lock(owners).push(epoch);
+        let (shared, answered) = (shared.clone(), answered.clone());
+        Ok(thread::spawn(move || {
+            let remote = &shared.workers[0];
+            let monitor = shared.monitor.as_ref().unwrap();
+            monitor.wait_for_slot(&remote.epoch, epoch);
+            slot_loop(&shared, Place { index: 0, epoch }, &answered);
+        }))
+    }
+
+    loom::model(|| {
+        let (driver, reactor) = reactor::Handle::new().unwrap();
+        let monitor = Monitor::new(Duration::from_millis(10), None);
+        let shared = Shared::new(1, driver, reactor, UnhandledPanic::Ignore, Some(monitor));
+        let _held = lock(&shared.driver);
+        let answered = Arc::new(Flag::default());
+        let answer = {
+            let (shared, answered) = (shared.clone(), answered.clone());
+            async move {
+                answered.set();
+                shared.workers[0].parker.unpark_all(&shared.reactor);
+            }
+        };
+        let (task, notified, join) =
+            task::new(answer, shared.clone(), Id::next(), Location::caller());
+        let notified = shared.registry.bind(task, notified, 0).unwrap();
+        drop(join);
+        // Queued by the slot's owner, before either hand-off.
+        shared.enqueue(0, notified);
+        let owners = Arc::new(Mutex::new(Vec::new()));
+        let watcher = {
+            let (shared, answered, owners) = (shared.clone(), answered.clone(), owners.clone());
+            thread::spawn(move || {
+                let monitor = shared.monitor.as_ref().unwrap();
+                let _turn = lock(&monitor.hand_offs);
+                let started = hand_off(&shared, monitor, 0, |epoch| {
+                    start(&shared, &answered, &owners, epoch)
+                });
+                started.unwrap()
+            })
+        };
+        let old = Place { index: 0, epoch: 0 };
+        let monitor = shared.monitor.as_ref().unwrap();
+        let on_purpose = shared.hand_off_in_turn(monitor, old, |epoch| {
+            start(&shared, &answered, &owners, epoch)
+        });
+        // The closure would run here; then the poll ends, and the thread goes on as a worker
+        // (it retires at once: its slot is gone either way).
+        slot_loop(&shared, old, &answered);
+        let by_monitor = watcher.join().unwrap();
+        for owner in on_purpose.into_iter().chain([by_monitor]) {
+            owner.join().unwrap();
+        }
+        drop(_held);
+        assert!(answered.is_set());
+        let mut epochs = lock(&owners).clone();
+        epochs.sort_unstable();
+        epochs.dedup();
+        assert_eq!(epochs.len(), lock(&owners).len(), "two owners of one epoch");
+        shared.close();
     });
 }

@@ -78,6 +78,14 @@
 //! which for long polls is seconds. Without the monitor (`blocking_threshold(None)`) a busy
 //! worker's time slices are counted in those refreshes.
 //!
+//! ## Handing off on purpose (`on_purpose.rs`)
+//! `block_in_place` hands the calling worker's slot to a fresh thread through the same steps
+//! 1 to 6, at once rather than after the threshold. The hand-offs take turns on
+//! `Monitor::hand_offs`, so that the monitor and a task never hand one slot on at once (both
+//! would start an owner for the same epoch); threads retired either way are counted in
+//! `Monitor::retiring` until joined. The builder makes a `Monitor` (gate, turns, count) for
+//! every runtime, and starts the monitor's thread only if it has a threshold.
+//!
 //! ## Sleeping
 //! While every worker is parked, nothing can be stuck: the monitor sleeps on its condition
 //! variable until a worker wakes (`Monitor::wake`, one load on the unpark path) or shutdown,
@@ -86,6 +94,7 @@
 //! `SeqCst`, in that order, so either the monitor sees the worker awake or the worker sees
 //! the monitor asleep and notifies it.
 
+mod on_purpose;
 mod os_thread;
 mod report;
 
@@ -95,7 +104,7 @@ pub use report::{BlockedWorker, ThreadActivity};
 
 use super::worker::TIME_SLICE_MS;
 use super::{Shared, counters};
-use crate::loom::{Arc, AtomicU64, Condvar, Mutex, lock};
+use crate::loom::{Arc, AtomicU64, AtomicUsize, Condvar, Mutex, lock};
 use crate::task;
 use os_thread::{RunState, Sample};
 use std::collections::HashSet;
@@ -126,6 +135,12 @@ pub(crate) struct Monitor {
     wake: Condvar,
     gate: Mutex<()>,
     gate_opened: Condvar,
+    /// Held for the whole of each hand-off ("Handing off on purpose").
+    pub(super) hand_offs: Mutex<()>,
+    /// Threads retired by hand-offs and not joined yet (step 6). `Relaxed`: a count whose
+    /// changes come with the thread list's lock; a stale read only costs the monitor one
+    /// tick of sleep, or one look at the list for nothing.
+    retiring: AtomicUsize,
 }
 
 impl Monitor {
@@ -138,6 +153,8 @@ impl Monitor {
             wake: Condvar::new(),
             gate: Mutex::new(()),
             gate_opened: Condvar::new(),
+            hand_offs: Mutex::new(()),
+            retiring: AtomicUsize::new(0),
         }
     }
 
@@ -221,8 +238,6 @@ struct Watcher<'a, F> {
     start_worker: F,
     watches: Vec<Watch>,
     reported: HashSet<&'static Location<'static>>,
-    /// Threads retired by hand-offs and not joined yet (step 6).
-    retiring: usize,
 }
 
 /// The monitor thread's loop. `start_worker(index, epoch)` starts a thread that runs worker
@@ -241,7 +256,6 @@ pub(crate) fn run_monitor(
         start_worker,
         watches: vec![Watch::Idle; shared.workers.len()],
         reported: HashSet::new(),
-        retiring: 0,
     };
     let mut next_look = Instant::now();
     while !shared.is_shutdown() {
@@ -249,7 +263,7 @@ pub(crate) fn run_monitor(
             &shared,
             monitor,
             tick.min(CLOCK_TICK),
-            watcher.retiring == 0,
+            monitor.retiring.load(Relaxed) == 0,
         );
         task::refresh_clock();
         let now = Instant::now();
@@ -257,9 +271,7 @@ pub(crate) fn run_monitor(
             continue;
         }
         next_look = now + tick;
-        if watcher.retiring > 0 {
-            watcher.retiring = watcher.retiring.saturating_sub(join_retired(&shared));
-        }
+        join_retired(&shared, monitor);
         for index in 0..shared.workers.len() {
             watcher.watches[index] = watcher.look(index, watcher.watches[index]);
         }
@@ -377,11 +389,11 @@ impl<F: Fn(usize, u64) -> io::Result<JoinHandle<()>>> Watcher<'_, F> {
 
     /// Hands worker `index`'s slot to a new thread, kept for shutdown.
     fn hand_off(&mut self, index: usize) -> io::Result<()> {
+        let _turn = lock(&self.monitor.hand_offs);
         let thread = hand_off(self.shared, self.monitor, index, |epoch| {
             (self.start_worker)(index, epoch)
         })?;
-        lock(&self.shared.threads).push(thread);
-        self.retiring += 1;
+        keep_thread(self.shared, self.monitor, thread);
         Ok(())
     }
 }
@@ -462,9 +474,20 @@ pub(super) fn hand_off<T>(
     started
 }
 
-/// Joins the worker threads that have ended; returns how many. Before shutdown only a
-/// thread that lost its slot ends.
-fn join_retired(shared: &Shared) -> usize {
+/// Keeps the new owner of a slot that a hand-off started, for shutdown, and counts the
+/// thread it retired (step 6).
+fn keep_thread(shared: &Shared, monitor: &Monitor, thread: JoinHandle<()>) {
+    let mut threads = lock(&shared.threads);
+    threads.push(thread);
+    monitor.retiring.fetch_add(1, Relaxed);
+}
+
+/// Joins the worker threads that have ended, if a hand-off retired some. Before shutdown
+/// only a thread that lost its slot ends.
+fn join_retired(shared: &Shared, monitor: &Monitor) {
+    if monitor.retiring.load(Relaxed) == 0 {
+        return;
+    }
     let mut ended = Vec::new();
     {
         let mut threads = lock(&shared.threads);
@@ -476,13 +499,14 @@ fn join_retired(shared: &Shared) -> usize {
                 i += 1;
             }
         }
+        // Under the lock, as `keep_thread`'s increment: the count never drops below zero.
+        let joined = ended.len().min(monitor.retiring.load(Relaxed));
+        monitor.retiring.fetch_sub(joined, Relaxed);
     }
-    let joined = ended.len();
     for thread in ended {
         // A worker's loop does not panic (task panics are caught around each poll).
         let _ = thread.join();
     }
-    joined
 }
 
 #[cfg(all(test, not(loom)))]

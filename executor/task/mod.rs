@@ -6,6 +6,8 @@
 //! - [`spawn`], [`spawn_blocking`] and [`yield_now`]: the same functions as at the crate's
 //!   root. [`JoinHandle`] awaits a task's output, [`AbortHandle`] cancels it, and a
 //!   [`JoinError`] tells that it panicked or was cancelled.
+//! - [`block_in_place`]: run blocking code inside a task without stalling the tasks queued
+//!   behind it: the worker hands its place to a fresh thread first.
 //! - [`id`] and [`try_id`]: the [`Id`] of the task running now.
 //!
 //! ```
@@ -46,7 +48,7 @@ pub use id::{Id, id, try_id};
 pub use info::{TaskInfo, TaskState};
 pub use join_handle::JoinHandle;
 
-pub use crate::runtime::{spawn, spawn_blocking, yield_now};
+pub use crate::runtime::{block_in_place, spawn, spawn_blocking, yield_now};
 
 pub(crate) use age::now_ms;
 pub(crate) use age::refresh as refresh_clock;
