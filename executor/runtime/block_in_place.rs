@@ -11,11 +11,23 @@
 //! worker to hand on, and the closure just runs; on the `block_on` thread it may call
 //! `block_on` again.
 //!
+//! Where the thread runs tasks that no other thread could take over, blocking would stall them
+//! all, and `block_in_place` panics, as tokio's does: inside a `LocalSet`'s run, which holds a
+//! `NoBlockInPlace` guard while it runs. (The current-thread flavour's `block_on` is to hold
+//! one too.)
+//!
 //! Wherever the closure runs, it runs without a cooperative budget (the budget of a task's
 //! poll, spent, would make goro's resources answer `Pending` forever to a `block_on` inside).
 
 use super::{block_on, threads, with_current};
 use crate::coop;
+use std::cell::Cell;
+
+thread_local! {
+    /// Where the innermost `NoBlockInPlace` guard of this thread was taken ("inside a
+    /// LocalSet"), if the thread holds one.
+    static FORBIDDEN: Cell<Option<&'static str>> = const { Cell::new(None) };
+}
 
 /// Runs the blocking closure `f` inside a task, after the task's worker thread has handed its
 /// other tasks to a fresh thread: they keep running while `f` blocks this one. Only the task
@@ -31,6 +43,10 @@ use crate::coop;
 /// Each call on a worker starts a thread, which then stays the worker while this thread
 /// retires once the task's poll returns: a cost of some microseconds, for code that blocks
 /// longer than that.
+///
+/// # Panics
+/// Inside a [`LocalSet`](crate::task::LocalSet)'s run (its tasks, or the future of
+/// `run_until`): no other thread could run the set's tasks while `f` blocks.
 ///
 /// ```
 /// use std::time::Duration;
@@ -54,6 +70,13 @@ pub fn block_in_place<F, R>(f: F) -> R
 where
     F: FnOnce() -> R,
 {
+    if let Some(place) = FORBIDDEN.try_with(Cell::get).ok().flatten() {
+        panic!(
+            "goro::task::block_in_place was called {place}, where no other thread can run \
+             this thread's tasks while it blocks; use `goro::spawn_blocking` (or \
+             `block_in_place` in a task spawned with `goro::spawn` on a multi-thread runtime)"
+        );
+    }
     // Kept until `f` returns: the thread counts as no worker meanwhile.
     let _given_away = with_current(|handle| {
         let handle = handle?;
@@ -62,4 +85,30 @@ where
             .give_own_slot_away(|index, epoch| threads::start_worker(handle, index, epoch))
     });
     coop::without_budget(|| block_on::outside_block_on(f))
+}
+
+/// While it lives, `block_in_place` on this thread panics (see the module doc); dropped, it
+/// puts back the guard before it, if any.
+pub(crate) struct NoBlockInPlace {
+    previous: Option<&'static str>,
+    _not_send: std::marker::PhantomData<*const ()>,
+}
+
+/// Forbids `block_in_place` on this thread until the guard drops; `place` completes the
+/// panic's message: "was called inside a LocalSet".
+pub(crate) fn forbid_block_in_place(place: &'static str) -> NoBlockInPlace {
+    let previous = FORBIDDEN
+        .try_with(|forbidden| forbidden.replace(Some(place)))
+        .ok()
+        .flatten();
+    NoBlockInPlace {
+        previous,
+        _not_send: std::marker::PhantomData,
+    }
+}
+
+impl Drop for NoBlockInPlace {
+    fn drop(&mut self) {
+        let _ = FORBIDDEN.try_with(|forbidden| forbidden.set(self.previous));
+    }
 }

@@ -14,6 +14,7 @@ mod threads;
 mod yield_now;
 
 pub use block_in_place::block_in_place;
+pub(crate) use block_in_place::{NoBlockInPlace, forbid_block_in_place};
 pub use builder::Builder;
 pub use context::EnterGuard;
 pub use handle::Handle;

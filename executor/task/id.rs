@@ -12,8 +12,10 @@
 //! 2. What runs a task's code outside a poll (its shutdown, the handle's drop of its output,
 //!    a deallocation that drops its future) stores the id for the duration and puts the
 //!    previous one back (`enter`).
-//! 3. A thread that is done running tasks clears it before its stop hook
-//!    (`forget_current`).
+//! 3. Code that polls tasks inside other code puts back what was there when it is done
+//!    (`save_current`): a `LocalSet`'s tick, run by `block_on` or by another task whose id
+//!    must survive its local tasks' polls. A thread that is done running tasks clears it
+//!    before its stop hook (`forget_current`).
 //!
 //! Between two polls a worker thread may run other code with the last task's id still
 //! there: the wakers that its reactor turns call, which are no task's code. Clearing the id
@@ -86,11 +88,16 @@ pub(crate) fn set(id: Id) {
 
 /// Step 2: `id` is the current task until the guard drops, which puts the previous one back.
 pub(crate) fn enter(id: Id) -> CurrentTask {
-    let saved = CurrentTask {
-        previous: CURRENT.try_with(Cell::get).unwrap_or(0),
-    };
+    let saved = save_current();
     set(id);
     saved
+}
+
+/// Step 3: puts the current task (or none) back when the guard drops.
+pub(crate) fn save_current() -> CurrentTask {
+    CurrentTask {
+        previous: CURRENT.try_with(Cell::get).unwrap_or(0),
+    }
 }
 
 /// Step 3: no task is current on this thread now.

@@ -58,13 +58,13 @@ fn run_all(q: &Arc<Queue>) {
 /// Pending until opened; the check and the waker store happen under one lock, so the gate
 /// itself never loses a wake-up: what the model tests is the task's side.
 #[derive(Clone)]
-struct Gate(Arc<Mutex<(bool, Option<Waker>)>>);
+pub(super) struct Gate(Arc<Mutex<(bool, Option<Waker>)>>);
 
 impl Gate {
-    fn new() -> Gate {
+    pub(super) fn new() -> Gate {
         Gate(Arc::new(Mutex::new((false, None))))
     }
-    fn open(&self) {
+    pub(super) fn open(&self) {
         let waker = {
             let mut state = lock(&self.0);
             state.0 = true;
@@ -74,12 +74,12 @@ impl Gate {
             waker.wake();
         }
     }
-    fn wait(&self) -> GateWait {
+    pub(super) fn wait(&self) -> GateWait {
         GateWait(self.clone())
     }
 }
 
-struct GateWait(Gate);
+pub(super) struct GateWait(Gate);
 
 impl std::future::Future for GateWait {
     type Output = ();
@@ -93,7 +93,7 @@ impl std::future::Future for GateWait {
     }
 }
 
-struct DropCount(Arc<AtomicUsize>);
+pub(super) struct DropCount(pub(super) Arc<AtomicUsize>);
 
 impl Drop for DropCount {
     fn drop(&mut self) {

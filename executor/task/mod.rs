@@ -6,6 +6,8 @@
 //! - [`spawn`], [`spawn_blocking`] and [`yield_now`]: the same functions as at the crate's
 //!   root. [`JoinHandle`] awaits a task's output, [`AbortHandle`] cancels it, and a
 //!   [`JoinError`] tells that it panicked or was cancelled.
+//! - [`spawn_local`] and [`LocalSet`]: tasks whose futures are not `Send` (they hold an `Rc`,
+//!   say), all run on the one thread that runs the set.
 //! - [`block_in_place`]: run blocking code inside a task without stalling the tasks queued
 //!   behind it: the worker hands its place to a fresh thread first.
 //! - [`id`] and [`try_id`]: the [`Id`] of the task running now.
@@ -36,6 +38,7 @@ mod info;
 mod internals;
 mod join_handle;
 mod join_waker;
+mod local;
 mod raw;
 mod site;
 mod state;
@@ -43,10 +46,11 @@ mod waker;
 
 pub use abort_handle::AbortHandle;
 pub use error::JoinError;
-pub(crate) use id::forget_current;
 pub use id::{Id, id, try_id};
+pub(crate) use id::{forget_current, save_current};
 pub use info::{TaskInfo, TaskState};
 pub use join_handle::JoinHandle;
+pub use local::{LocalSet, spawn_local};
 
 pub use crate::runtime::{block_in_place, spawn, spawn_blocking, yield_now};
 

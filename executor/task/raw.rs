@@ -17,7 +17,8 @@ pub(crate) struct RawTask {
 
 // SAFETY: all shared access to a task goes through its atomic state word, which hands out
 // exclusive access to the future and output one thread at a time; `spawn` requires the
-// future and its output to be `Send`.
+// future and its output to be `Send`, and a local task's (`internals::new_local`) are
+// touched on its set's thread only (see `local/mod.rs`), whoever holds the pointer.
 unsafe impl Send for RawTask {}
 // SAFETY: as above.
 unsafe impl Sync for RawTask {}
