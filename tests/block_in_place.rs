@@ -120,7 +120,7 @@ fn the_threads_left_behind_end() {
 }
 
 #[test]
-fn the_monitor_does_not_report_a_block_in_place() {
+fn the_monitor_neither_reports_nor_counts_a_block_in_place() {
     bounded(LIMIT, || {
         let reports = Arc::new(AtomicUsize::new(0));
         let counter = reports.clone();
@@ -139,6 +139,11 @@ fn the_monitor_does_not_report_a_block_in_place() {
             .await
             .unwrap();
         });
+        assert_eq!(
+            runtime.metrics().blocked_worker_events,
+            0,
+            "the metric is the monitor's"
+        );
         drop(runtime);
         assert_eq!(reports.load(SeqCst), 0);
     });

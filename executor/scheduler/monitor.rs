@@ -394,6 +394,8 @@ impl<F: Fn(usize, u64) -> io::Result<JoinHandle<()>>> Watcher<'_, F> {
             (self.start_worker)(index, epoch)
         })?;
         keep_thread(self.shared, self.monitor, thread);
+        // `Relaxed`: a statistic, read by `metrics` alone.
+        self.shared.blocked_events.fetch_add(1, Relaxed);
         Ok(())
     }
 }
@@ -468,7 +470,6 @@ pub(super) fn hand_off<T>(
         drop(gate);
         monitor.gate_opened.notify_all();
         remote.parker.unpark_all(&shared.reactor);
-        shared.blocked_events.fetch_add(1, Relaxed);
     }
     shared.notify_parked();
     started
