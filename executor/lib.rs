@@ -25,10 +25,11 @@
 //!
 //! # The parts
 //!
-//! - Runtime: [`run`], [`Runtime`], [`Builder`], [`Handle`]; the attributes
+//! - Runtime: [`run`], [`Runtime`], [`Builder`], [`Handle`], [`EnterGuard`]; the attributes
 //!   [`#[goro::main]`](macro@main) and [`#[goro::test]`](macro@test).
 //! - Tasks: [`spawn`], [`spawn_blocking`], [`yield_now`], [`JoinHandle`], [`JoinSet`],
-//!   [`AbortHandle`], [`JoinError`]; [`task`] for task ids.
+//!   [`AbortHandle`], [`JoinError`]; [`task`] for `!Send` tasks (`LocalSet`),
+//!   `block_in_place` and task ids.
 //! - [`time`]: sleep, timeouts, intervals, and a paused clock for tests.
 //! - [`net`]: TCP, UDP and Unix domain sockets.
 //! - [`signal`]: ctrl-c and Unix signals, and the graceful-shutdown recipe.
