@@ -1,8 +1,8 @@
 //! `Builder::on_thread_start` and `on_thread_stop`: they run on every thread the runtime
 //! starts (workers, the monitor, blocking threads, the threads that take a blocked worker's
-//! place, the background shutdown's thread), with the runtime current; every start is
-//! matched by a stop once the runtime is dropped; a panicking hook is caught and the runtime
-//! works on.
+//! place or `block_in_place`'s, the background shutdown's thread), with the runtime
+//! current; every start is matched by a stop once the runtime is dropped; a panicking hook
+//! is caught and the runtime works on.
 
 mod support;
 
@@ -122,6 +122,25 @@ fn a_thread_that_takes_a_blocked_workers_place_runs_the_hooks() {
         drop(runtime);
         assert_eq!(
             seen.started_by_role("hr-").get("0"),
+            Some(&2),
+            "{:?}",
+            seen.started
+        );
+        assert_eq!(seen.starts(), seen.stops());
+    });
+}
+
+#[test]
+fn the_thread_that_block_in_place_starts_runs_the_hooks() {
+    bounded(LIMIT, || {
+        let (builder, seen) = recording("hp", 1);
+        let runtime = builder.build().unwrap();
+        runtime
+            .block_on(runtime.spawn(async { goro::task::block_in_place(|| ()) }))
+            .unwrap();
+        drop(runtime);
+        assert_eq!(
+            seen.started_by_role("hp-").get("0"),
             Some(&2),
             "{:?}",
             seen.started
