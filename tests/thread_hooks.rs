@@ -44,6 +44,15 @@ impl Seen {
     }
 }
 
+/// Worker 0 had two threads (the first, and the one that took its place), and every
+/// thread that started has stopped.
+#[track_caller]
+fn assert_replaced_once(seen: &Seen, prefix: &str) {
+    let roles = seen.started_by_role(prefix);
+    assert_eq!(roles.get("0"), Some(&2), "{roles:?}");
+    assert_eq!(seen.starts(), seen.stops());
+}
+
 fn current_name() -> String {
     std::thread::current().name().unwrap_or("?").to_string()
 }
@@ -120,13 +129,7 @@ fn a_thread_that_takes_a_blocked_workers_place_runs_the_hooks() {
             blocker.await.unwrap();
         });
         drop(runtime);
-        assert_eq!(
-            seen.started_by_role("hr-").get("0"),
-            Some(&2),
-            "{:?}",
-            seen.started
-        );
-        assert_eq!(seen.starts(), seen.stops());
+        assert_replaced_once(&seen, "hr-");
     });
 }
 
@@ -139,13 +142,7 @@ fn the_thread_that_block_in_place_starts_runs_the_hooks() {
             .block_on(runtime.spawn(async { goro::task::block_in_place(|| ()) }))
             .unwrap();
         drop(runtime);
-        assert_eq!(
-            seen.started_by_role("hp-").get("0"),
-            Some(&2),
-            "{:?}",
-            seen.started
-        );
-        assert_eq!(seen.starts(), seen.stops());
+        assert_replaced_once(&seen, "hp-");
     });
 }
 

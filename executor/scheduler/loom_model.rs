@@ -210,6 +210,27 @@ fn slot_loop(shared: &Shared, place: Place, done: &Flag) {
     }
 }
 
+/// A one-worker scheduler with a monitor (for its gate), a flag, and the first queue entry
+/// of a task (bound, not queued yet) that sets the flag and wakes the slot's parker: the
+/// answer a stuck poll waits for.
+fn one_slot_and_an_answer() -> (Arc<Shared>, Arc<Flag>, task::Notified<Arc<Shared>>) {
+    let (driver, reactor) = reactor::Handle::new().unwrap();
+    let monitor = Monitor::new(Duration::from_millis(10), None);
+    let shared = Shared::new(1, driver, reactor, UnhandledPanic::Ignore, Some(monitor));
+    let answered = Arc::new(Flag::default());
+    let answer = {
+        let (shared, answered) = (shared.clone(), answered.clone());
+        async move {
+            answered.set();
+            shared.workers[0].parker.unpark_all(&shared.reactor);
+        }
+    };
+    let (task, notified, join) = task::new(answer, shared.clone(), Id::next(), Location::caller());
+    let notified = shared.registry.bind(task, notified, 0).unwrap();
+    drop(join);
+    (shared, answered, notified)
+}
+
 /// The old thread's poll wakes a task (into the slot's `next`, having found itself the
 /// slot's owner) and then waits for that task's answer: a poll stuck until the task runs
 /// elsewhere. The monitor hands the slot off meanwhile; its new thread may have parked
@@ -217,22 +238,8 @@ fn slot_loop(shared: &Shared, place: Place, done: &Flag) {
 #[test]
 fn a_hand_off_while_the_old_thread_finishes_its_poll_strands_no_task() {
     loom::model(|| {
-        let (driver, reactor) = reactor::Handle::new().unwrap();
-        let monitor = Monitor::new(Duration::from_millis(10), None);
-        let shared = Shared::new(1, driver, reactor, UnhandledPanic::Ignore, Some(monitor));
+        let (shared, answered, notified) = one_slot_and_an_answer();
         let _held = lock(&shared.driver);
-        let answered = Arc::new(Flag::default());
-        let answer = {
-            let (shared, answered) = (shared.clone(), answered.clone());
-            async move {
-                answered.set();
-                shared.workers[0].parker.unpark_all(&shared.reactor);
-            }
-        };
-        let (task, notified, join) =
-            task::new(answer, shared.clone(), Id::next(), Location::caller());
-        let notified = shared.registry.bind(task, notified, 0).unwrap();
-        drop(join);
         let old = {
             let (shared, answered) = (shared.clone(), answered.clone());
             thread::spawn(move || {
@@ -479,22 +486,8 @@ fn a_hand_off_on_purpose_racing_the_monitors_leaves_one_owner() {
     }
 
     loom::model(|| {
-        let (driver, reactor) = reactor::Handle::new().unwrap();
-        let monitor = Monitor::new(Duration::from_millis(10), None);
-        let shared = Shared::new(1, driver, reactor, UnhandledPanic::Ignore, Some(monitor));
+        let (shared, answered, notified) = one_slot_and_an_answer();
         let _held = lock(&shared.driver);
-        let answered = Arc::new(Flag::default());
-        let answer = {
-            let (shared, answered) = (shared.clone(), answered.clone());
-            async move {
-                answered.set();
-                shared.workers[0].parker.unpark_all(&shared.reactor);
-            }
-        };
-        let (task, notified, join) =
-            task::new(answer, shared.clone(), Id::next(), Location::caller());
-        let notified = shared.registry.bind(task, notified, 0).unwrap();
-        drop(join);
         // Queued by the slot's owner, before either hand-off.
         shared.enqueue(0, notified);
         let owners = Arc::new(Mutex::new(Vec::new()));
