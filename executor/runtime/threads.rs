@@ -3,8 +3,9 @@
 //!
 //! Every thread a runtime starts goes through `ThreadStarter::spawn`: the workers, the
 //! threads that take a worker's place (the monitor's hand-offs, `block_in_place`), the
-//! blocking pool's threads, the monitor, and the thread that shuts down a runtime dropped
-//! inside one of its own tasks or by `shutdown_background`. On each:
+//! blocking pool's threads, the monitor, and the thread that finishes a shutdown in the
+//! background (`shutdown_background`, or a runtime dropped inside one of its own tasks).
+//! On each:
 //! 1. the runtime becomes current (so a hook may call `Handle::current`);
 //! 2. the start hook runs;
 //! 3. the thread's work runs;
