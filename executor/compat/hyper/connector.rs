@@ -235,7 +235,9 @@ fn with_context(err: io::Error, context: &str) -> io::Error {
 /// The future of a connect: boxed, as hyper-util's client wants it `Unpin`.
 type Connecting = Pin<Box<dyn Future<Output = io::Result<Io<TcpStream>>> + Send>>;
 
-/// Connects to the URI (steps in the [module doc](self)).
+/// Connects to an `http://host[:port]/` URI: the host looked up off the workers, each of its
+/// addresses tried in turn, `TCP_NODELAY` set unless turned off, all under the connect
+/// timeout; any other scheme, or a URI without a host, is an `InvalidInput` error at once.
 ///
 /// ```
 /// use goro::hyper::Connector;
