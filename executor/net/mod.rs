@@ -32,24 +32,13 @@
 //! # }
 //! ```
 //!
-//! ## How an operation waits
-//! mio reports readiness edge-triggered: "this socket became readable", once. Each socket's
-//! registration remembers the edge until an operation meets `WouldBlock`. So an operation:
-//! 1. waits until the registration says the socket is ready in its direction (read or
-//!    write), which costs one unit of the task's cooperative budget;
-//! 2. makes the system call;
-//! 3. on `WouldBlock`, forgets the readiness and goes back to 1; otherwise its answer
-//!    (bytes moved, or the OS error) is the result.
-//!
-//! A stream read that fills less than the buffer, or a write that takes less than it was
-//! given, also forgets the readiness: the kernel had no more, so the next call would only
-//! answer `WouldBlock` (a saved system call per message; an edge that arrives meanwhile is
-//! never lost, see `reactor/io.rs`).
-//!
-//! ## Fairness
-//! Because every ready operation spends budget, a task reading in a loop from a socket that
-//! always has data yields to its neighbours (and to the timers) after a bounded number of
-//! operations, even on a one-worker runtime.
+//! ## Waiting and fairness
+//! An operation the socket cannot serve yet (the OS answers `WouldBlock`) waits until the
+//! reactor reports the socket ready in its direction, then tries again; a readiness that
+//! arrives while it is trying is never lost. Every ready operation spends one unit of the
+//! task's cooperative budget, so a task reading in a loop from a socket that always has
+//! data yields to its neighbours (and to the timers) after a bounded number of operations,
+//! even on a one-worker runtime.
 //!
 //! ## Sharing and dropping
 //! All operations take `&self`: one task may read while another writes the same socket.
