@@ -25,7 +25,8 @@
 //!
 //! # The parts
 //!
-//! - Runtime: [`run`], [`Runtime`], [`Builder`], [`Handle`], [`EnterGuard`]; the attributes
+//! - Runtime: [`run`], [`Runtime`], [`Builder`] (multi-thread, or current-thread: no worker
+//!   threads, [`RuntimeFlavor`]), [`Handle`], [`EnterGuard`]; the attributes
 //!   [`#[goro::main]`](macro@main) and [`#[goro::test]`](macro@test).
 //! - Tasks: [`spawn`], [`spawn_blocking`], [`yield_now`], [`JoinHandle`], [`JoinSet`],
 //!   [`AbortHandle`], [`JoinError`]; [`task`] for `!Send` tasks (`LocalSet`),
@@ -88,7 +89,9 @@ pub mod time;
 pub use compat::hyper;
 pub use join_set::JoinSet;
 pub use metrics::RuntimeMetrics;
-pub use runtime::{Builder, EnterGuard, Handle, Runtime, run, spawn, spawn_blocking, yield_now};
+pub use runtime::{
+    Builder, EnterGuard, Handle, Runtime, RuntimeFlavor, run, spawn, spawn_blocking, yield_now,
+};
 pub use scheduler::{BlockedWorker, ThreadActivity, UnhandledPanic};
 pub use task::{AbortHandle, JoinError, JoinHandle, TaskInfo};
 
@@ -101,5 +104,5 @@ struct ComingFromTokio;
 
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::macro_support::{TestOptions, block_on_main, run_test};
+    pub use crate::macro_support::{Flavor, TestOptions, block_on_main, run_test};
 }

@@ -18,7 +18,7 @@
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct RuntimeMetrics {
-    /// Worker threads.
+    /// Worker threads (1 on a current-thread runtime: the thread that drives it).
     pub workers: usize,
     /// Tasks spawned and not yet finished (blocking tasks excluded).
     pub live_tasks: usize,
@@ -45,6 +45,7 @@ pub struct RuntimeMetrics {
     /// Tasks waiting in the blocking pool's queue.
     pub blocking_queue_depth: usize,
     /// Times the monitor found a worker stuck in one poll and handed its place to a new
-    /// thread (see `Builder::blocking_threshold`).
+    /// thread (see `Builder::blocking_threshold`); on a current-thread runtime, which no
+    /// thread can take over, times it found the `block_on` thread stuck and reported it.
     pub blocked_worker_events: u64,
 }

@@ -45,6 +45,31 @@ async fn ignore_is_kept() {
     panic!("an #[ignore]d test ran");
 }
 
+#[goro::test]
+async fn the_default_is_multi_thread_with_two_workers() {
+    let handle = goro::Handle::current();
+    assert_eq!(handle.runtime_flavor(), goro::RuntimeFlavor::MultiThread);
+    assert_eq!(handle.worker_threads(), 2);
+}
+
+#[goro::test(flavor = "current_thread")]
+async fn current_thread_flavor_runs_tasks_on_the_test_s_thread() {
+    assert_eq!(
+        goro::Handle::current().runtime_flavor(),
+        goro::RuntimeFlavor::CurrentThread
+    );
+    let here = std::thread::current().id();
+    let there = goro::spawn(async { std::thread::current().id() });
+    assert_eq!(there.await.unwrap(), here);
+}
+
+#[goro::test(flavor = "multi_thread", worker_threads = 3)]
+async fn multi_thread_flavor_by_name() {
+    let handle = goro::Handle::current();
+    assert_eq!(handle.runtime_flavor(), goro::RuntimeFlavor::MultiThread);
+    assert_eq!(handle.worker_threads(), 3);
+}
+
 #[goro::test(start_paused = true)]
 async fn starts_paused() {
     // The paused clock itself is checked by the time tests; here the attribute must
@@ -95,10 +120,22 @@ async fn main_like_with_result() -> Result<u32, Box<dyn Error>> {
     Ok(n)
 }
 
+#[goro::main(flavor = "current_thread")]
+async fn main_like_on_the_current_thread() -> bool {
+    let here = std::thread::current().id();
+    goro::spawn(async move { std::thread::current().id() == here })
+        .await
+        .unwrap()
+}
+
 #[test]
 fn main_returns_the_body_value() {
     assert_eq!(main_like(), 42);
     assert_eq!(main_like_with_result().unwrap(), 7);
+    assert!(
+        main_like_on_the_current_thread(),
+        "the task ran on another thread"
+    );
 }
 
 /// The leak check: a task still alive after the body returned fails the test, named by its

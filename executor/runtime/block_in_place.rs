@@ -12,9 +12,9 @@
 //! `block_on` again.
 //!
 //! Where the thread runs tasks that no other thread could take over, blocking would stall them
-//! all, and `block_in_place` panics, as tokio's does: inside a `LocalSet`'s run, which holds a
-//! `NoBlockInPlace` guard while it runs. (The current-thread flavour's `block_on` is to hold
-//! one too.)
+//! all, and `block_in_place` panics, as tokio's does: inside a `LocalSet`'s run, and on a
+//! current-thread runtime (in its tasks and in the future of the `block_on` that drives it),
+//! which each hold a `NoBlockInPlace` guard while they run.
 //!
 //! Wherever the closure runs, it runs without a cooperative budget (the budget of a task's
 //! poll, spent, would make goro's resources answer `Pending` forever to a `block_on` inside).
@@ -37,8 +37,8 @@ thread_local! {
 /// without changing the task's shape.
 ///
 /// Code inside `f` may call [`Handle::block_on`](crate::Handle::block_on) to run async code
-/// again. Outside a worker (in `block_on`'s future, on a blocking thread, outside any
-/// runtime) there is nothing to hand on, and `f` just runs.
+/// again. Outside a worker (in the future of a multi-thread runtime's `block_on`, on a
+/// blocking thread, outside any runtime) there is nothing to hand on, and `f` just runs.
 ///
 /// Each call on a worker starts a thread, which then stays the worker while this thread
 /// retires once the task's poll returns: a cost of some microseconds, for code that blocks
@@ -46,7 +46,10 @@ thread_local! {
 ///
 /// # Panics
 /// Inside a [`LocalSet`](crate::task::LocalSet)'s run (its tasks, or the future of
-/// `run_until`): no other thread could run the set's tasks while `f` blocks.
+/// `run_until`), and on a current-thread runtime
+/// ([`Builder::new_current_thread`](crate::Builder::new_current_thread): its tasks, and the
+/// future of the `block_on` that runs them): no other thread could run those tasks while `f`
+/// blocks.
 ///
 /// ```
 /// use std::time::Duration;

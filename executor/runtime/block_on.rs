@@ -1,21 +1,25 @@
 //! goro's `block_on`: runs a future to completion on the calling thread, which parks between
-//! polls.
+//! polls, or, on a current-thread runtime, drives the runtime's tasks between them.
 //!
-//! goro has its own rather than `futures::executor::block_on` for two reasons. A paused
+//! goro has its own rather than `futures::executor::block_on` for three reasons. A paused
 //! clock may jump only while every `block_on` thread is parked (see the scheduler's
-//! `paused_clock.rs`), so the runtime must know when the thread polls and when it waits. And
-//! a nested call must fail with a message that names goro and says what to do.
+//! `paused_clock.rs`), so the runtime must know when the thread polls and when it waits. A
+//! current-thread runtime runs its tasks on the `block_on` thread. And a nested call must
+//! fail with a message that names goro and says what to do.
 //!
-//! ## The parker's state
+//! ## The parker's state (`block_on/parker.rs`)
 //! - `POLLING`: the thread polls, or is about to. It holds the paused clock (one of the
 //!   runtime's `reactor::Holds`).
 //! - `PARKED`: the thread waits for a wake. No hold.
-//! - `WAKING`: a waker found the thread parked and is taking a hold for it.
+//! - `DRIVING`: the future waits for a wake while the thread drives a current-thread
+//!   runtime (below). No hold.
+//! - `WAKING`: a waker found the thread parked (or driving) and is taking a hold for it.
 //! - `NOTIFIED`: woken, not polling yet. Holds the clock: its own hold if the wake came
 //!   while it polled, the waker's if it was parked.
 //!
 //! ## Protocol
-//! 1. Enter: refuse a nested call (a thread-local flag), take a hold on the clock, `POLLING`.
+//! 1. Enter: refuse a nested call (a thread-local flag) and a call on a worker thread, take
+//!    a hold on the clock, `POLLING`.
 //! 2. Poll, after panicking if an unhandled panic shut the runtime down (below). `Ready`:
 //!    step 5.
 //! 3. `Pending`: `POLLING` → `PARKED`. If that fails, a wake came during the poll
@@ -26,8 +30,8 @@
 //!    may take the thread's park token), then `POLLING` and step 2.
 //! 5. Exit, also when unwinding (from `POLLING` or `NOTIFIED`): release the hold. A waker
 //!    that outlives the call finds one of those states and takes no hold. If none is left,
-//!    the parker waits in a thread-local for the thread's next call on the same runtime
-//!    (it keeps the runtime's count of holds alive, nothing else of it).
+//!    the parker of a multi-thread runtime waits in a thread-local for the thread's next call
+//!    on the same runtime (it keeps the runtime's count of holds alive, nothing else of it).
 //!
 //! A waker moves `POLLING` to `NOTIFIED` (the thread holds the clock and will poll again),
 //! or `PARKED` to `WAKING`; then it takes a hold for the thread, stores `NOTIFIED` and
@@ -36,6 +40,27 @@
 //! then itself a participant that is not idle (a worker running a task, a blocking task, a
 //! thread waking a jump's timers) unless it is a thread outside the runtime.
 //!
+//! ## On a current-thread runtime
+//! The call that holds the runtime's core (`scheduler/current_thread.rs`) is its one worker:
+//! 2. Before each poll, a call without the core tries to take it; the poll of a call that
+//!    holds it counts as a poll of the runtime's slot (for the monitor), and runs with no
+//!    task current (the tasks it ran left their ids behind).
+//! 3. `Pending`, holding the core: `POLLING` → `DRIVING`, and release the hold; if that
+//!    fails (`NOTIFIED`), keep it, and make the worker's next park return at once.
+//! 4. Run worker steps until the state is `NOTIFIED` (a waker from `DRIVING` also unparks
+//!    the worker, which may sleep in the runtime's reactor), then `POLLING` and step 2. If
+//!    shutdown begins meanwhile, give the core back, wake the parker itself (a hold, unless
+//!    a waker took one) and go on as a call without the core.
+//! 5. Exit: give the core back first; if unwinding out of step 4, leave `DRIVING` as a
+//!    stopped drive does.
+//!
+//! A call that cannot take the core (another call drives the runtime) parks as in steps 3
+//! and 4, after registering its waker to be woken when the core is given back and trying
+//! once more (`Shared::wait_for_core`). While it holds the core, a call forbids
+//! `block_in_place` (nobody else could run the tasks while it blocks), and it puts back the
+//! current task it found (inside `block_in_place`, the task that called it) when it lets
+//! the core go.
+//!
 //! ## A runtime shut down by a panic
 //! Under `UnhandledPanic::ShutdownRuntime` the workers stop when a task panics, and the
 //! future may wait for one of their tasks forever. The first time the thread parks, it
@@ -43,40 +68,41 @@
 //! removes it when it returns, so that the list holds the threads blocked now, not every
 //! call ever made. Step 2 then panics.
 
-use crate::loom::{AtomicUsize, Thread, current_thread, park_thread};
-use crate::reactor::Holds;
-use crate::scheduler::Shared;
-use futures::task::{ArcWake, waker_ref};
+mod parker;
+
+use super::block_in_place::{NoBlockInPlace, forbid_block_in_place};
+use crate::loom::Arc;
+use crate::scheduler::{self, Core, Shared};
+use crate::task::{self, CurrentTask};
+use futures::task::waker_ref;
+use parker::Parker;
 use std::cell::Cell;
 use std::future::Future;
+use std::panic::Location;
 use std::pin::pin;
-// std's `Arc`, not `crate::loom`'s, in loom builds too: wakers are made from it.
-use std::sync::Arc;
-use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 use std::task::{Context, Poll};
-
-/// The thread polls, or is about to; it holds the clock.
-const POLLING: usize = 0;
-/// The thread waits for a wake; no hold.
-const PARKED: usize = 1;
-/// A waker found the thread parked and takes a hold for it.
-const WAKING: usize = 2;
-/// Woken, not polling yet; holds the clock.
-const NOTIFIED: usize = 3;
 
 thread_local! {
     /// True while the thread is inside `block_on`.
     static BLOCKING_ON: Cell<bool> = const { Cell::new(false) };
-    /// The parker of the thread's last `block_on` call, if no waker of it was left behind:
-    /// the next call on the same runtime reuses it rather than allocate one.
-    static SPARE_PARKER: Cell<Option<Arc<Parker>>> = const { Cell::new(None) };
 }
 
-/// Runs `future` on the current thread until it completes (steps in the module doc).
-pub(super) fn block_on<F: Future>(scheduler: &Shared, future: F) -> F::Output {
+/// Runs `future` on the current thread until it completes (steps in the module doc);
+/// `location` is the caller's, for the monitor's reports.
+pub(super) fn block_on<F: Future>(
+    scheduler: &Arc<Shared>,
+    future: F,
+    location: &'static Location<'static>,
+) -> F::Output {
     let _not_nested = NotNested::enter();
-    let parker = Parker::for_this_thread(scheduler.reactor().timers().holds());
-    let output = Call::enter(scheduler, &parker).run(future);
+    if scheduler::is_worker_thread() {
+        panic!(
+            "goro: block_on was called on a worker thread; blocking a worker stalls every \
+             task queued on it. Use `.await` instead, or `spawn_blocking` for blocking work"
+        );
+    }
+    let parker = Parker::for_this_thread(scheduler);
+    let output = Call::enter(scheduler, &parker, location).run(future);
     parker.set_aside();
     output
 }
@@ -103,9 +129,10 @@ impl NotNested {
         if BLOCKING_ON.with(|blocking_on| blocking_on.replace(true)) {
             panic!(
                 "goro: block_on was called inside another block_on on this thread (a \
-                 `#[goro::main]` or `#[goro::test]` body runs in one); the outer future could \
-                 not run until the inner one returned. Use `.await` instead, or call block_on \
-                 from `spawn_blocking` or another thread"
+                 `#[goro::main]` or `#[goro::test]` body runs in one, and so do the tasks of \
+                 a current-thread runtime); the outer future could not run until the inner \
+                 one returned. Use `.await` instead, or call block_on from `spawn_blocking` \
+                 or another thread"
             );
         }
         NotNested
@@ -118,22 +145,45 @@ impl Drop for NotNested {
     }
 }
 
-/// One `block_on` call's hold on the clock and shutdown watch, given back on drop (step 5).
+/// One `block_on` call's hold on the clock and shutdown watch, and on a current-thread
+/// runtime its core or its place among the core's waiters; given back on drop (step 5).
 struct Call<'a> {
-    scheduler: &'a Shared,
-    parker: &'a Arc<Parker>,
+    scheduler: &'a Arc<Shared>,
+    parker: &'a std::sync::Arc<Parker>,
+    location: &'static Location<'static>,
     /// Whether the waker was offered to `wake_on_shutdown` (`Some`) and taken (`true`).
     watching_shutdown: Option<bool>,
+    /// The core of a current-thread runtime, while this call drives it.
+    driving: Option<Driving>,
+    /// Whether the waker may be among the core's waiters.
+    waiting_for_core: bool,
+}
+
+/// A current-thread runtime's core held by a `block_on` call, with what holding it forbids
+/// and saves ("On a current-thread runtime" in the module doc). Dropped in this order: the
+/// core goes back, then `block_in_place` is allowed again, then the task current before
+/// is current again.
+struct Driving {
+    core: Core,
+    _no_block_in_place: NoBlockInPlace,
+    _outer_task: CurrentTask,
 }
 
 impl<'a> Call<'a> {
     /// Step 1's hold.
-    fn enter(scheduler: &'a Shared, parker: &'a Arc<Parker>) -> Call<'a> {
+    fn enter(
+        scheduler: &'a Arc<Shared>,
+        parker: &'a std::sync::Arc<Parker>,
+        location: &'static Location<'static>,
+    ) -> Call<'a> {
         scheduler.hold_clock();
         Call {
             scheduler,
             parker,
+            location,
             watching_shutdown: None,
+            driving: None,
+            waiting_for_core: false,
         }
     }
 
@@ -147,22 +197,76 @@ impl<'a> Call<'a> {
                      UnhandledPanic::ShutdownRuntime, so it shut down"
                 );
             }
+            if self.driving.is_none() {
+                self.driving = self.take_core();
+            }
             let waker = waker_ref(self.parker);
-            if let Poll::Ready(output) = future.as_mut().poll(&mut Context::from_waker(&waker)) {
+            let mut cx = Context::from_waker(&waker);
+            let polled = match &mut self.driving {
+                Some(driving) => {
+                    task::forget_current();
+                    let poll = || future.as_mut().poll(&mut cx);
+                    driving.core.poll_future(self.location, poll)
+                }
+                None => future.as_mut().poll(&mut cx),
+            };
+            if let Poll::Ready(output) = polled {
                 return output;
             }
-            self.park();
+            if self.driving.is_some() {
+                self.drive();
+            } else {
+                self.park();
+            }
+        }
+    }
+
+    /// The core of a current-thread runtime, if it is free (step 2 of "On a current-thread
+    /// runtime").
+    fn take_core(&self) -> Option<Driving> {
+        let core = Shared::try_take_core(self.scheduler)?;
+        Some(Driving {
+            core,
+            _no_block_in_place: forbid_block_in_place("on a current-thread runtime"),
+            _outer_task: task::save_current(),
+        })
+    }
+
+    /// Steps 3 and 4 of "On a current-thread runtime", for the call that holds the core.
+    fn drive(&mut self) {
+        let (scheduler, parker) = (self.scheduler, self.parker);
+        let driving = self
+            .driving
+            .as_mut()
+            .expect("drive is called with the core");
+        if !parker.idle_while_driving(|| scheduler.release_clock()) {
+            driving.core.unpark();
+        }
+        if driving.core.run_until(|| parker.is_notified()) {
+            parker.resume();
+        } else {
+            self.driving = None;
+            parker.stop_driving();
         }
     }
 
     /// Steps 3 and 4, after the shutdown watch is set up (a panic there leaves the thread
-    /// holding the clock, which step 5 then releases).
+    /// holding the clock, which step 5 then releases); on a current-thread runtime, after
+    /// the call is among the core's waiters, and unless the core is free now.
     fn park(&mut self) {
         if self.watching_shutdown.is_none() {
             let registered = self.scheduler.wake_on_shutdown(&waker_ref(self.parker));
             self.watching_shutdown = Some(registered);
             if !registered && self.scheduler.shut_down_by_panic() {
                 // Too late to be woken for it: poll again, and step 2 panics.
+                return;
+            }
+        }
+        if self.scheduler.wait_for_core(&waker_ref(self.parker)) {
+            self.waiting_for_core = true;
+            if let Some(driving) = self.take_core() {
+                // Poll again, then drive.
+                self.driving = Some(driving);
                 return;
             }
         }
@@ -173,111 +277,16 @@ impl<'a> Call<'a> {
 impl Drop for Call<'_> {
     /// Step 5.
     fn drop(&mut self) {
+        drop(self.driving.take());
+        if self.waiting_for_core {
+            self.scheduler.forget_core_waiter(&waker_ref(self.parker));
+        }
         if self.watching_shutdown == Some(true) {
             self.scheduler
                 .forget_shutdown_waiter(&waker_ref(self.parker));
         }
         if self.parker.exit() {
             self.scheduler.release_clock();
-        }
-    }
-}
-
-/// The `block_on` thread's parking spot and its waker.
-struct Parker {
-    thread: Thread,
-    state: AtomicUsize,
-    /// The runtime's holds on its paused clock, for the waker's hold.
-    holds: Holds,
-}
-
-impl Parker {
-    /// The thread's spare parker if it serves the clock of `holds` and nothing else refers
-    /// to it (`SPARE_PARKER`), else a new one; `POLLING` either way.
-    fn for_this_thread(holds: &Holds) -> Arc<Parker> {
-        match SPARE_PARKER.take() {
-            Some(spare) if spare.holds.is_same(holds) && Arc::strong_count(&spare) == 1 => {
-                // `Relaxed`: no other thread refers to the parker.
-                spare.state.store(POLLING, Relaxed);
-                spare
-            }
-            _ => Arc::new(Parker {
-                thread: current_thread(),
-                state: AtomicUsize::new(POLLING),
-                holds: holds.clone(),
-            }),
-        }
-    }
-
-    /// Keeps the parker for the thread's next call if no waker of it was left behind.
-    fn set_aside(self: Arc<Self>) {
-        if Arc::strong_count(&self) == 1 {
-            SPARE_PARKER.set(Some(self));
-        }
-    }
-
-    /// Steps 3 and 4 on the thread that polls; `release` gives up its hold once it counts
-    /// as parked.
-    fn park(&self, release: impl FnOnce()) {
-        // `Acquire` on failure: the wake that came during the poll published what it woke
-        // for with its `Release` (in `wake_by_ref`); the next poll must see it.
-        if self
-            .state
-            .compare_exchange(POLLING, PARKED, Relaxed, Acquire)
-            .is_err()
-        {
-            // `NOTIFIED`, and only this thread moves it on: nothing to race with.
-            self.state.store(POLLING, Relaxed);
-            return;
-        }
-        release();
-        // `Acquire`: pairs with the waker's `Release` store of `NOTIFIED`, after its hold.
-        while self.state.load(Acquire) != NOTIFIED {
-            park_thread();
-        }
-        self.state.store(POLLING, Relaxed);
-    }
-
-    /// Step 5: true if the thread still holds the clock, which it does: it leaves from
-    /// `POLLING` or `NOTIFIED`, the states in which it polls (step 3's release, the one
-    /// step between, does not unwind: its wakes are contained). The state stays: a waker
-    /// left behind can only move it to `NOTIFIED`, which takes no hold.
-    fn exit(&self) -> bool {
-        // `Relaxed`: the thread reads back its own last store, or a waker's `NOTIFIED`;
-        // either holds the clock.
-        let state = self.state.load(Relaxed);
-        debug_assert!(
-            state == POLLING || state == NOTIFIED,
-            "block_on left from state {state}"
-        );
-        state != PARKED
-    }
-}
-
-impl ArcWake for Parker {
-    fn wake_by_ref(parker: &Arc<Self>) {
-        let mut state = parker.state.load(Relaxed);
-        loop {
-            let next = match state {
-                POLLING => NOTIFIED,
-                PARKED => WAKING,
-                _ => return,
-            };
-            // `Release`: publishes what the waker's caller did before the wake to the
-            // thread's `Acquire` in `park` (from `POLLING`; from `PARKED` the store of
-            // `NOTIFIED` below does it).
-            match parker
-                .state
-                .compare_exchange_weak(state, next, Release, Relaxed)
-            {
-                Ok(_) => break,
-                Err(actual) => state = actual,
-            }
-        }
-        if state == PARKED {
-            parker.holds.take();
-            parker.state.store(NOTIFIED, Release);
-            parker.thread.unpark();
         }
     }
 }
@@ -301,48 +310,5 @@ mod tests {
             .unwrap();
         }
         assert_eq!(runtime.handle().scheduler.shutdown_waiter_count(), 0);
-    }
-}
-
-#[cfg(all(test, loom))]
-mod loom_model {
-    //! Loom model of the parker: two wakes racing with the thread's park. The thread never
-    //! sleeps through a wake (loom reports a deadlock), and it holds the clock exactly once
-    //! whenever it polls.
-
-    use super::{POLLING, Parker};
-    use crate::loom::{AtomicUsize, current_thread};
-    use crate::reactor::Handle;
-    use futures::task::waker_ref;
-    use loom::thread;
-    use std::sync::Arc;
-
-    #[test]
-    fn wakes_racing_with_the_park_take_one_hold() {
-        loom::model(|| {
-            let (_driver, reactor) = Handle::new().unwrap();
-            let holds = reactor.timers().holds().clone();
-            holds.take();
-            let parker = Arc::new(Parker {
-                thread: current_thread(),
-                state: AtomicUsize::new(POLLING),
-                holds: holds.clone(),
-            });
-            let wakers: Vec<_> = (0..2)
-                .map(|_| {
-                    let waker = waker_ref(&parker).clone();
-                    thread::spawn(move || waker.wake())
-                })
-                .collect();
-            parker.park(|| {
-                reactor.timers().release();
-            });
-            assert_eq!(holds.count(), 1, "woken without exactly one hold");
-            for waker in wakers {
-                waker.join().unwrap();
-            }
-            assert_eq!(holds.count(), 1);
-            assert!(parker.exit());
-        });
     }
 }

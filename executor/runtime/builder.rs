@@ -1,7 +1,9 @@
-//! `Builder`: the runtime's settings.
+//! `Builder`: the runtime's settings, and building the runtime: the reactor, the scheduler
+//! (of the builder's flavour), the blocking pool, then the threads (the workers of a
+//! multi-thread runtime, and the monitor).
 
 use super::threads::{Hook, ThreadStarter, start_worker};
-use super::{Handle, Runtime};
+use super::{Handle, Runtime, RuntimeFlavor};
 use crate::blocking::BlockingPool;
 use crate::reactor;
 use crate::scheduler::{self, BlockedWorker, Monitor, OnBlocked, Shared, UnhandledPanic};
@@ -13,7 +15,9 @@ use std::time::Duration;
 /// Most worker threads a runtime may have.
 const MAX_WORKERS: usize = 4096;
 
-/// Builds a [`Runtime`] with settings other than the defaults.
+/// Builds a [`Runtime`] with settings other than the defaults: a multi-thread runtime
+/// ([`Builder::new`], [`Builder::new_multi_thread`]) or a current-thread one
+/// ([`Builder::new_current_thread`]).
 ///
 /// ```
 /// let runtime = goro::Builder::new()
@@ -25,6 +29,7 @@ const MAX_WORKERS: usize = 4096;
 /// ```
 #[derive(Clone)]
 pub struct Builder {
+    flavor: RuntimeFlavor,
     worker_threads: Option<usize>,
     thread_name: String,
     thread_stack_size: Option<usize>,
@@ -53,6 +58,7 @@ impl Builder {
     /// ```
     pub fn new() -> Builder {
         Builder {
+            flavor: RuntimeFlavor::MultiThread,
             worker_threads: None,
             thread_name: "goro-worker".to_string(),
             thread_stack_size: None,
@@ -66,8 +72,61 @@ impl Builder {
         }
     }
 
+    /// A multi-thread runtime with the defaults: the same as [`Builder::new`], under tokio's
+    /// name.
+    ///
+    /// ```
+    /// let runtime = goro::Builder::new_multi_thread().worker_threads(2).build().unwrap();
+    /// assert_eq!(runtime.handle().runtime_flavor(), goro::RuntimeFlavor::MultiThread);
+    /// ```
+    pub fn new_multi_thread() -> Builder {
+        Builder::new()
+    }
+
+    /// A current-thread runtime: no worker threads. The thread that calls
+    /// [`Runtime::block_on`] (or [`Handle::block_on`]) runs every task, timer and socket of
+    /// the runtime, between polls of its own future, so that a wake costs no hand-off to
+    /// another thread, and the future may hold what is not `Send` (an `Rc`, say; spawned
+    /// tasks stay `Send`: use [`LocalSet`](crate::task::LocalSet) for `!Send` ones).
+    ///
+    /// What that means, as with tokio's current-thread runtime:
+    /// - The runtime makes progress only while some thread is inside its `block_on`. Tasks
+    ///   spawned from other threads (or while nobody blocks on it) wait in its queue until
+    ///   then.
+    /// - If several threads call `block_on` at once, one of them runs the tasks; the others
+    ///   wait for their own future, or for the first to return and leave the tasks to them.
+    /// - A task that blocks its thread blocks them all: the monitor reports it (see
+    ///   [`Builder::blocking_threshold`]) but, unlike on a multi-thread runtime, cannot hand
+    ///   the thread's place to another. [`block_in_place`](crate::task::block_in_place)
+    ///   panics there; [`spawn_blocking`](crate::spawn_blocking) works, on the blocking pool.
+    /// - `JoinSet`, timers, sockets, signals, metrics and the dump work as on any runtime.
+    ///
+    /// [`Builder::worker_threads`] and the environment variable `GORO_WORKERS` are ignored.
+    ///
+    /// ```
+    /// use std::rc::Rc;
+    ///
+    /// let runtime = goro::Builder::new_current_thread().build().unwrap();
+    /// let here = std::thread::current().id();
+    /// let answer = runtime.block_on(async {
+    ///     let not_send = Rc::new(20); // fine in block_on's own future
+    ///     let task = goro::spawn(async move { (std::thread::current().id(), 22) });
+    ///     let (ran_on, n) = task.await.unwrap();
+    ///     assert_eq!(ran_on, here); // the task ran on this very thread
+    ///     *not_send + n
+    /// });
+    /// assert_eq!(answer, 42);
+    /// ```
+    pub fn new_current_thread() -> Builder {
+        Builder {
+            flavor: RuntimeFlavor::CurrentThread,
+            ..Builder::new()
+        }
+    }
+
     /// How many worker threads run tasks (Go's `GOMAXPROCS`). Without it, the environment
-    /// variable `GORO_WORKERS` decides, else the number of CPUs.
+    /// variable `GORO_WORKERS` decides, else the number of CPUs. A current-thread runtime
+    /// ignores it, as tokio's does: its one worker is the `block_on` caller.
     ///
     /// # Panics
     /// If `n` is 0 or more than 4096.
@@ -88,7 +147,8 @@ impl Builder {
 
     /// The name of the runtime's threads: workers are `NAME-0`, `NAME-1`, ..., blocking
     /// threads `NAME-blocking`, the monitor `NAME-monitor` (and the thread that shuts down
-    /// a runtime dropped inside one of its own tasks `NAME-shutdown`).
+    /// a runtime dropped inside one of its own tasks `NAME-shutdown`). A current-thread
+    /// runtime starts no workers; its other threads are named so too.
     ///
     /// ```
     /// let runtime = goro::Builder::new().thread_name("svc").build().unwrap();
@@ -266,7 +326,8 @@ impl Builder {
         self
     }
 
-    /// Starts the runtime: the reactor and the worker threads.
+    /// Starts the runtime: the reactor, the worker threads (none for a current-thread
+    /// runtime) and the monitor.
     ///
     /// # Errors
     /// If `GORO_WORKERS` is set but is not a number from 1 to 4096, if the OS refuses the
@@ -279,19 +340,26 @@ impl Builder {
     /// assert_eq!(runtime.handle().worker_threads(), 2);
     /// ```
     pub fn build(&self) -> io::Result<Runtime> {
-        let workers = self.resolve_workers()?;
+        // A current-thread runtime has one worker slot, driven by `block_on` callers.
+        let (workers, threads_to_start) = match self.flavor {
+            RuntimeFlavor::CurrentThread => (1, 0),
+            RuntimeFlavor::MultiThread => {
+                let workers = self.resolve_workers()?;
+                (workers, workers)
+            }
+        };
         let (driver, reactor) = reactor::Handle::for_workers(workers)?;
         // Every runtime has the monitor's gate and turns, for `block_in_place`'s hand-offs;
         // without a threshold its thread does not start, and the threshold is never read.
         let threshold = self.blocking_threshold.unwrap_or(Duration::MAX);
-        let monitor = Monitor::new(threshold, self.on_blocked_worker.clone());
-        let scheduler = Shared::new(
-            workers,
-            driver,
-            reactor,
-            self.on_unhandled_panic,
-            Some(monitor),
-        );
+        let monitor = Some(Monitor::new(threshold, self.on_blocked_worker.clone()));
+        let panics = self.on_unhandled_panic;
+        let scheduler = match self.flavor {
+            RuntimeFlavor::CurrentThread => {
+                Shared::new_current_thread(driver, reactor, panics, monitor)
+            }
+            RuntimeFlavor::MultiThread => Shared::new(workers, driver, reactor, panics, monitor),
+        };
         let blocking = BlockingPool::new(
             scheduler.clone(),
             self.max_blocking_threads,
@@ -309,7 +377,7 @@ impl Builder {
             threads: Arc::new(threads),
         };
         let mut runtime = Runtime::new_parts(handle.clone(), blocking);
-        for index in 0..workers {
+        for index in 0..threads_to_start {
             // On an error, dropping the runtime stops and joins the workers started so far.
             let thread = start_worker(&handle, index, 0).map_err(|err| {
                 let which = format!("worker thread {} of {workers}", index + 1);
@@ -374,6 +442,7 @@ fn could_not_start(which: &str, name: &str, err: io::Error) -> io::Error {
 impl fmt::Debug for Builder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Builder")
+            .field("flavor", &self.flavor)
             .field("worker_threads", &self.worker_threads)
             .field("thread_name", &self.thread_name)
             .field("thread_stack_size", &self.thread_stack_size)

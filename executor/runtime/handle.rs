@@ -1,12 +1,13 @@
 //! `Handle`: a cheap, clonable reference to a runtime.
 
+use super::RuntimeFlavor;
 use super::block_on;
 use super::context::{self, EnterGuard, NO_RUNTIME};
 use super::threads::ThreadStarter;
 use crate::RuntimeMetrics;
 use crate::blocking;
 use crate::loom::Arc;
-use crate::scheduler::{self, Shared};
+use crate::scheduler::Shared;
 use crate::task::{JoinHandle, TaskInfo};
 use std::fmt;
 use std::future::Future;
@@ -96,8 +97,14 @@ impl Handle {
     }
 
     /// Runs `future` to completion on the current thread, with this runtime current (so
-    /// `goro::spawn` works inside it), and returns its output. The calling thread only polls
-    /// `future`; spawned tasks run on the workers.
+    /// `goro::spawn` works inside it), and returns its output. On a multi-thread runtime the
+    /// calling thread only polls `future`; spawned tasks run on the workers. On a
+    /// current-thread runtime ([`Builder::new_current_thread`](crate::Builder::new_current_thread))
+    /// the calling thread runs the tasks, timers and sockets too, between polls of
+    /// `future`; if another thread is doing that already, this one polls `future` and waits
+    /// until either it completes or the other thread's `block_on` returns and this one can
+    /// take over. (Unlike tokio's, whose `Handle::block_on` never drives a current-thread
+    /// runtime, goro's runs it as `Runtime::block_on` does.)
     ///
     /// While the thread waits between polls, it counts as idle for a paused clock
     /// ([`time::pause`](crate::time::pause)), which may then jump to the next timer.
@@ -106,24 +113,29 @@ impl Handle {
     /// On a worker thread of any goro runtime: blocking a worker would stall every task
     /// queued on it; `.await` the future instead (or call it inside
     /// [`block_in_place`](crate::task::block_in_place), which hands the worker's tasks on
-    /// first). Inside another `block_on` on the same thread (outside `block_in_place`), for
-    /// the same reason. Also if the runtime shut down because a task panicked
-    /// under [`UnhandledPanic::ShutdownRuntime`](crate::UnhandledPanic).
+    /// first). Inside another `block_on` on the same thread (outside `block_in_place`), and
+    /// so in a task of a current-thread runtime, for the same reason. Also if the runtime
+    /// shut down because a task panicked under
+    /// [`UnhandledPanic::ShutdownRuntime`](crate::UnhandledPanic).
     ///
     /// ```
     /// let runtime = goro::Runtime::new().unwrap();
     /// assert_eq!(runtime.handle().block_on(async { "done" }), "done");
+    ///
+    /// // On a current-thread runtime, a handle's block_on runs the tasks on its thread.
+    /// let single = goro::Builder::new_current_thread().build().unwrap();
+    /// let handle = single.handle().clone();
+    /// let task = handle.spawn(async { std::thread::current().id() });
+    /// let ran_on = std::thread::spawn(move || (handle.block_on(task).unwrap(), std::thread::current().id()))
+    ///     .join()
+    ///     .unwrap();
+    /// assert_eq!(ran_on.0, ran_on.1);
     /// ```
     #[track_caller]
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
-        if scheduler::is_worker_thread() {
-            panic!(
-                "goro: block_on was called on a worker thread; blocking a worker stalls every \
-                 task queued on it. Use `.await` instead, or `spawn_blocking` for blocking work"
-            );
-        }
+        let location = std::panic::Location::caller();
         let _enter = context::enter(self.clone());
-        block_on::block_on(&self.scheduler, future)
+        block_on::block_on(&self.scheduler, future, location)
     }
 
     /// Makes this runtime the current one on this thread until the returned guard drops, so
@@ -183,20 +195,40 @@ impl Handle {
         metrics
     }
 
-    /// How many worker threads the runtime has.
+    /// How many worker threads the runtime has: on a current-thread runtime 1, the thread
+    /// that drives it from `block_on` (as tokio's metrics count it).
     ///
     /// ```
     /// let runtime = goro::Builder::new().worker_threads(3).build().unwrap();
     /// assert_eq!(runtime.handle().worker_threads(), 3);
+    /// let single = goro::Builder::new_current_thread().build().unwrap();
+    /// assert_eq!(single.handle().worker_threads(), 1);
     /// ```
     pub fn worker_threads(&self) -> usize {
         self.scheduler.num_workers()
+    }
+
+    /// Which kind of runtime this is, as tokio's `Handle::runtime_flavor` tells.
+    ///
+    /// ```
+    /// goro::run(async {
+    ///     let flavor = goro::Handle::current().runtime_flavor();
+    ///     assert_eq!(flavor, goro::RuntimeFlavor::MultiThread);
+    /// });
+    /// ```
+    pub fn runtime_flavor(&self) -> RuntimeFlavor {
+        if self.scheduler.is_current_thread() {
+            RuntimeFlavor::CurrentThread
+        } else {
+            RuntimeFlavor::MultiThread
+        }
     }
 }
 
 impl fmt::Debug for Handle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Handle")
+            .field("flavor", &self.runtime_flavor())
             .field("workers", &self.scheduler.num_workers())
             .finish_non_exhaustive()
     }

@@ -1,5 +1,6 @@
-//! The runtime: building it (`builder.rs`), owning it (`runtime.rs`), referring to it
-//! (`handle.rs`), blocking a thread on it (`block_on.rs`), the thread-local current runtime
+//! The runtime: building it (`builder.rs`, in one of two flavours: `flavor.rs`), owning it
+//! (`runtime.rs`), referring to it (`handle.rs`), blocking a thread on it (`block_on.rs`,
+//! which also drives a current-thread runtime), the thread-local current runtime
 //! (`context.rs`), starting its threads (`threads.rs`), plus the free functions that use the
 //! current runtime (`spawn`, `spawn_blocking`, `run`, `yield_now`).
 
@@ -7,6 +8,7 @@ mod block_in_place;
 mod block_on;
 mod builder;
 mod context;
+mod flavor;
 mod handle;
 #[allow(clippy::module_inception)]
 mod runtime;
@@ -17,6 +19,7 @@ pub use block_in_place::block_in_place;
 pub(crate) use block_in_place::{NoBlockInPlace, forbid_block_in_place};
 pub use builder::Builder;
 pub use context::EnterGuard;
+pub use flavor::RuntimeFlavor;
 pub use handle::Handle;
 pub use runtime::Runtime;
 pub use yield_now::yield_now;

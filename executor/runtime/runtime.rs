@@ -3,7 +3,9 @@
 //! ## Shutdown (`Runtime::shutdown`)
 //! 1. `begin_shutdown`: the workers stop after their current poll, and spawns from now on
 //!    are cancelled at once.
-//! 2. Join the monitor, then the worker threads (replacements included).
+//! 2. Join the monitor, then the worker threads (replacements included); on a current-thread
+//!    runtime, wait for the `block_on` caller that drives it, if any, to let it go (it then
+//!    waits for its future as any `block_on` caller does).
 //! 3. With the runtime current (destructors of cancelled futures may spawn or look it up),
 //!    `close`: every task left is cancelled, its future dropped on this thread.
 //! 4. The blocking pool: queued closures are dropped, running ones waited for.
@@ -34,7 +36,9 @@ use std::sync::mpsc;
 use std::thread::JoinHandle as ThreadHandle;
 use std::time::{Duration, Instant};
 
-/// A goro runtime: worker threads, a reactor for timers and sockets, a blocking pool.
+/// A goro runtime: worker threads (none on a current-thread runtime, whose `block_on` runs
+/// the tasks: [`Builder::new_current_thread`]), a reactor for timers and sockets, a blocking
+/// pool.
 ///
 /// Dropping it shuts it down, like Go's `main` returning: every task still alive is
 /// cancelled (its future dropped, destructors run), every worker thread joined, every
@@ -92,7 +96,8 @@ impl Runtime {
         }
     }
 
-    /// Runs `future` on the current thread until it completes; see [`Handle::block_on`].
+    /// Runs `future` on the current thread until it completes (on a current-thread runtime,
+    /// with the runtime's tasks); see [`Handle::block_on`].
     ///
     /// ```
     /// let runtime = goro::Runtime::new().unwrap();

@@ -33,9 +33,14 @@
 //! ## Shutdown (`shutdown.rs`) and retiring finished tasks (`retire.rs`)
 //! Each in a file of its own; `registry.rs` is the table of live tasks, `slot.rs` the `next`
 //! slot, `running.rs` what the monitor reads of the task being polled.
+//!
+//! ## The current-thread flavour (`current_thread.rs`)
+//! One worker slot and no worker thread: the thread inside `block_on` takes the slot's core
+//! and runs the same worker loop, one step at a time between polls of its own future.
 
 mod context;
 mod counters;
+mod current_thread;
 mod idle;
 mod injector;
 #[cfg(all(test, loom))]
@@ -52,6 +57,7 @@ mod slot;
 mod worker;
 
 pub(crate) use context::{is_worker_thread, worker_index};
+pub(crate) use current_thread::Core;
 pub use monitor::{BlockedWorker, ThreadActivity};
 pub(crate) use monitor::{Monitor, OnBlocked, run_monitor};
 pub(crate) use worker::run_worker;
@@ -63,6 +69,7 @@ use crate::task::{self, Id, JoinHandle, Notified, Schedule, Task, TaskInfo};
 use context::Place;
 use counters::Counters;
 use crossbeam_utils::CachePadded;
+use current_thread::CoreCell;
 use idle::Idle;
 use injector::Injector;
 use park::Parker;
@@ -108,6 +115,8 @@ pub(crate) struct Shared {
     /// Every worker thread started, replacements included; joined at shutdown.
     threads: Mutex<Vec<std::thread::JoinHandle<()>>>,
     blocked_events: AtomicU64,
+    /// A current-thread runtime's core (`current_thread.rs`); `None` on a multi-thread one.
+    core: Option<CoreCell>,
 }
 
 /// What other threads may touch of one worker.
@@ -131,9 +140,34 @@ struct Remote {
 }
 
 impl Shared {
-    /// A scheduler for `workers` workers, parking in `driver`.
+    /// A scheduler for `workers` worker threads, parking in `driver`.
     pub(crate) fn new(
         workers: usize,
+        driver: reactor::Driver,
+        reactor: reactor::Handle,
+        on_unhandled_panic: UnhandledPanic,
+        monitor: Option<Monitor>,
+    ) -> Arc<Shared> {
+        Shared::with_core(workers, None, driver, reactor, on_unhandled_panic, monitor)
+    }
+
+    /// A current-thread runtime's scheduler: one slot, driven by `block_on` callers
+    /// (`current_thread.rs`).
+    pub(crate) fn new_current_thread(
+        driver: reactor::Driver,
+        reactor: reactor::Handle,
+        on_unhandled_panic: UnhandledPanic,
+        monitor: Option<Monitor>,
+    ) -> Arc<Shared> {
+        let core = Some(CoreCell::new());
+        let shared = Shared::with_core(1, core, driver, reactor, on_unhandled_panic, monitor);
+        shared.start_current_thread();
+        shared
+    }
+
+    fn with_core(
+        workers: usize,
+        core: Option<CoreCell>,
         driver: reactor::Driver,
         reactor: reactor::Handle,
         on_unhandled_panic: UnhandledPanic,
@@ -169,6 +203,7 @@ impl Shared {
             monitor,
             threads: Mutex::new(Vec::new()),
             blocked_events: AtomicU64::new(0),
+            core,
         })
     }
 

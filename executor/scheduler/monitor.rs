@@ -92,7 +92,16 @@
 //! unless a retired thread has yet to be joined. The monitor says it sleeps (`asleep`), then
 //! reads the idle counts; a waking worker updates the counts, then reads `asleep`. Both
 //! `SeqCst`, in that order, so either the monitor sees the worker awake or the worker sees
-//! the monitor asleep and notifies it.
+//! the monitor asleep and notifies it. A current-thread runtime's slot sleeps the same way
+//! while nobody drives it (a spawn from another thread may have counted it awake meanwhile):
+//! the monitor reads the core's state after the counts, and a caller that takes the core
+//! stores its state (`SeqCst`) before it reads `asleep` (`current_thread.rs`).
+//!
+//! ## A current-thread runtime
+//! Its one slot runs on a `block_on` caller's thread, which no other thread can replace:
+//! the monitor reports a poll stuck there (a task's, or the future of `block_on` itself),
+//! says that it cannot hand the thread off (`BlockedWorker::on_current_thread`), and waits
+//! for that poll to end (`Watch::Reported`).
 
 mod on_purpose;
 mod os_thread;
@@ -220,6 +229,9 @@ enum Watch {
         retry: Instant,
         pause: Duration,
     },
+    /// Reported stuck in the poll that made its `polls` count this, on a current-thread
+    /// runtime, whose slot no other thread can take: nothing more to do until it ends.
+    Reported { polls: u64 },
 }
 
 /// The first of the two readings of a stuck thread's CPU time.
@@ -290,6 +302,7 @@ impl<F: Fn(usize, u64) -> io::Result<JoinHandle<()>>> Watcher<'_, F> {
         let thread = OsThread::from_raw(remote.os_thread.load(Relaxed));
         let now = Instant::now();
         match watch {
+            Watch::Reported { polls: p } if p == polls => watch,
             Watch::Unreplaced {
                 polls: p,
                 retry,
@@ -362,15 +375,25 @@ impl<F: Fn(usize, u64) -> io::Result<JoinHandle<()>>> Watcher<'_, F> {
         now: Instant,
     ) -> Watch {
         let running = self.shared.workers[index].running.get();
-        let outcome = self.hand_off(index);
-        let event = BlockedWorker {
+        let on_current_thread = self.shared.is_current_thread();
+        let mut event = BlockedWorker {
             worker: index,
-            task: running.map(|(id, _)| id),
+            task: running.and_then(|(id, _)| id),
             location: running.map(|(_, at)| at),
             blocked_for,
             activity,
-            replaced: outcome.is_ok(),
+            replaced: false,
+            on_current_thread,
         };
+        if on_current_thread {
+            // The slot's thread is a `block_on` caller's: nobody can take its place
+            // (`current_thread.rs`, "The monitor"). Report it, and wait for the poll to end.
+            self.count_blocked_event();
+            report::report(self.monitor, &event, None, &mut self.reported);
+            return Watch::Reported { polls };
+        }
+        let outcome = self.hand_off(index);
+        event.replaced = outcome.is_ok();
         report::report(
             self.monitor,
             &event,
@@ -387,6 +410,12 @@ impl<F: Fn(usize, u64) -> io::Result<JoinHandle<()>>> Watcher<'_, F> {
         }
     }
 
+    /// Counts a stuck poll the monitor acted on, for `RuntimeMetrics::blocked_worker_events`.
+    fn count_blocked_event(&self) {
+        // `Relaxed`: a statistic, read by `metrics` alone.
+        self.shared.blocked_events.fetch_add(1, Relaxed);
+    }
+
     /// Hands worker `index`'s slot to a new thread, kept for shutdown.
     fn hand_off(&mut self, index: usize) -> io::Result<()> {
         let _turn = lock(&self.monitor.hand_offs);
@@ -394,8 +423,7 @@ impl<F: Fn(usize, u64) -> io::Result<JoinHandle<()>>> Watcher<'_, F> {
             (self.start_worker)(index, epoch)
         })?;
         keep_thread(self.shared, self.monitor, thread);
-        // `Relaxed`: a statistic, read by `metrics` alone.
-        self.shared.blocked_events.fetch_add(1, Relaxed);
+        self.count_blocked_event();
         Ok(())
     }
 }
@@ -417,11 +445,14 @@ fn judge(baseline: Option<Sample>, now: Option<Sample>) -> Option<ThreadActivity
     }
 }
 
-/// Waits one tick, or, while every worker is parked (and `may_wait`), until a worker wakes.
+/// Waits one tick, or, while every worker is parked or nobody drives a current-thread
+/// runtime (and `may_wait`), until a worker wakes.
 fn sleep(shared: &Shared, monitor: &Monitor, tick: Duration, may_wait: bool) {
     let guard = lock(&monitor.sleep);
     monitor.asleep.store(true, SeqCst);
-    let idle = may_wait && shared.idle.counts().0 == 0;
+    // The counts first: a current-thread runtime's core holder updates them before it reads
+    // `asleep` (see `Shared::try_take_core`).
+    let idle = may_wait && (shared.idle.counts().0 == 0 || shared.core_is_idle());
     let guard = if idle && !shared.is_shutdown() {
         monitor.wake.wait(guard).unwrap_or_else(|e| e.into_inner())
     } else {

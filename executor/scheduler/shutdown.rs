@@ -3,7 +3,8 @@
 //! 1. `begin_shutdown` sets the flag and unparks every worker; each worker's loop sees the
 //!    flag and returns. `block_on` callers waiting on a runtime that an unhandled panic shut
 //!    down are woken (`wake_on_shutdown`).
-//! 2. The runtime joins the worker threads (`join_threads`), then `close` shuts every
+//! 2. The runtime joins the worker threads (`join_threads`; on a current-thread runtime it
+//!    waits for the `block_on` caller that drives it to stop), then `close` shuts every
 //!    registered task down (their futures drop on the closing thread) and drops the queues'
 //!    entries. A shutdown with a deadline (`Runtime::shutdown_timeout`) leaves a thread
 //!    still inside a poll at the deadline behind (detached) and closes anyway: `close` then
@@ -44,8 +45,11 @@ impl Shared {
     }
 
     /// Joins every worker thread, including replacements the monitor started meanwhile
-    /// (stop the monitor first); past `deadline`, leaves those still running behind.
+    /// (stop the monitor first); past `deadline`, leaves those still running behind. On a
+    /// current-thread runtime, waits the same way for the `block_on` caller that drives it
+    /// to let it go (`current_thread.rs`, "Shutdown").
     pub(crate) fn join_threads(&self, deadline: Option<Instant>) {
+        self.close_core(deadline);
         loop {
             let threads = std::mem::take(&mut *lock(&self.threads));
             if threads.is_empty() {
@@ -114,6 +118,7 @@ impl Shared {
             while remote.queue.pop().is_some() {}
         }
         while self.injector.pop().is_some() {}
+        self.forget_core_waiters();
     }
 }
 

@@ -40,13 +40,19 @@
 //! 4. Search, if fewer than half the workers do: steal half of a random victim's queue,
 //!    then a victim's `next` slot if its owner seems stuck.
 //! 5. Poll the reactor without blocking; a searcher then watches the queues for some
-//!    microseconds (`spin_for_work`).
+//!    microseconds (`spin_for_work`; not on a current-thread runtime, where no other worker
+//!    makes work).
 //! 6. Park (`park.rs`); with the clock paused and every participant idle (the last worker
 //!    to park may be the last of them), jump the clock to the next timer instead
 //!    (`paused_clock.rs`).
 //!
 //! Every turn of the reactor (steps 1, 3, 5, a park) starts a new time slice, and so does
 //! a failed attempt: the reactor's lock is then held by another worker, which turns it.
+//!
+//! A worker thread runs the loop until shutdown (`run`); a current-thread runtime's
+//! `block_on` caller runs it one turn at a time (`step`) between polls of its own future
+//! (`current_thread.rs`), parking and waking the slot as a park does (`go_idle`, `wake_up`)
+//! when it takes the slot and gives it back.
 
 use super::monitor::OsThread;
 use super::queue::CAPACITY;
@@ -79,7 +85,7 @@ const SPIN_ROUNDS_PER_REACTOR_POLL: u32 = 8;
 type Task = Notified<Arc<Shared>>;
 
 /// The thread-owned half of a worker.
-struct Worker {
+pub(super) struct Worker {
     shared: Arc<Shared>,
     epoch: u64,
     index: usize,
@@ -104,59 +110,47 @@ pub(crate) fn run_worker(shared: Arc<Shared>, index: usize, epoch: u64) {
         // A replacement: the slot is not ours until the hand-off is done (`monitor.rs`).
         monitor.wait_for_slot(&remote.epoch, epoch);
     }
-    // `Relaxed`: the monitor only asks the OS about the thread it names; the hand-off
-    // cleared it before the gate opened, so a late read finds 0 (unknown), not the old one.
-    let os_thread = OsThread::current().map_or(0, OsThread::into_raw);
-    remote.os_thread.store(os_thread, Ordering::Relaxed);
     let _context = context::enter(&shared, index, epoch);
-    task::refresh_clock();
-    let mut worker = Worker {
-        epoch,
-        rng: 0x9E37_79B9_7F4A_7C15 ^ (index as u64 + 1).wrapping_mul(0xA076_1D64_78BD_642F),
-        shared,
-        index,
-        tick: 0,
-        is_searching: false,
-        next_streak: 0,
-        reactor_woke_tasks: false,
-        turns_instead_of_search: 0,
-        turned_ms: task::now_ms(),
-    };
-    worker.run();
+    Worker::new(shared, index, epoch).run();
 }
 
 impl Worker {
+    /// The thread-owned half of worker `index`, owner `epoch` of its slot, on the current
+    /// thread (which the caller has entered as that worker: `context::enter`).
+    pub(super) fn new(shared: Arc<Shared>, index: usize, epoch: u64) -> Worker {
+        // `Relaxed`: the monitor only asks the OS about the thread it names; the hand-off
+        // cleared it before the gate opened, so a late read finds 0 (unknown), not the old one.
+        let os_thread = OsThread::current().map_or(0, OsThread::into_raw);
+        shared.workers[index]
+            .os_thread
+            .store(os_thread, Ordering::Relaxed);
+        task::refresh_clock();
+        Worker {
+            epoch,
+            rng: 0x9E37_79B9_7F4A_7C15 ^ (index as u64 + 1).wrapping_mul(0xA076_1D64_78BD_642F),
+            shared,
+            index,
+            tick: 0,
+            is_searching: false,
+            next_streak: 0,
+            reactor_woke_tasks: false,
+            turns_instead_of_search: 0,
+            turned_ms: task::now_ms(),
+        }
+    }
+
     fn remote(&self) -> &Remote {
         &self.shared.workers[self.index]
     }
 
+    /// The scheduler this worker belongs to.
+    pub(super) fn shared(&self) -> &Arc<Shared> {
+        &self.shared
+    }
+
     fn run(&mut self) {
         while !self.shared.is_shutdown() && !self.lost_slot() {
-            self.tick = self.tick.wrapping_add(1);
-            let maintenance = self.tick % FAIRNESS_INTERVAL == 0 || self.slice_ended();
-            if maintenance {
-                self.maintenance();
-            }
-            if let Some(task) = self.find_local(maintenance) {
-                self.run_task(task);
-                continue;
-            }
-            if self.reactor_woke_tasks
-                && self.turns_instead_of_search < TURNS_INSTEAD_OF_SEARCH
-                && self.poll_reactor(Some(Duration::ZERO)) > 0
-            {
-                self.turns_instead_of_search += 1;
-                continue;
-            }
-            self.turns_instead_of_search = 0;
-            if let Some(task) = self.search() {
-                self.run_task(task);
-                continue;
-            }
-            if self.poll_reactor(Some(Duration::ZERO)) > 0 || self.spin_for_work() {
-                continue;
-            }
-            self.park();
+            self.step();
         }
         let lost_slot = self.lost_slot();
         if !lost_slot {
@@ -174,6 +168,36 @@ impl Worker {
         if lost_slot || was_last_searcher {
             self.shared.notify_parked();
         }
+    }
+
+    /// One turn of the loop (steps in the module doc): runs one task, or turns the reactor
+    /// without blocking, or parks.
+    pub(super) fn step(&mut self) {
+        self.tick = self.tick.wrapping_add(1);
+        let maintenance = self.tick % FAIRNESS_INTERVAL == 0 || self.slice_ended();
+        if maintenance {
+            self.maintenance();
+        }
+        if let Some(task) = self.find_local(maintenance) {
+            self.run_task(task);
+            return;
+        }
+        if self.reactor_woke_tasks
+            && self.turns_instead_of_search < TURNS_INSTEAD_OF_SEARCH
+            && self.poll_reactor(Some(Duration::ZERO)) > 0
+        {
+            self.turns_instead_of_search += 1;
+            return;
+        }
+        self.turns_instead_of_search = 0;
+        if let Some(task) = self.search() {
+            self.run_task(task);
+            return;
+        }
+        if self.poll_reactor(Some(Duration::ZERO)) > 0 || self.spin_for_work() {
+            return;
+        }
+        self.park();
     }
 
     /// True once a time slice has passed since this worker last turned the reactor.
@@ -295,7 +319,8 @@ impl Worker {
     /// unpark tends to be moved by the OS onto that thread's CPU, where the two then share
     /// one core. Only searchers spin (at most half the workers). True if work appeared.
     fn spin_for_work(&mut self) -> bool {
-        if !self.is_searching {
+        // A current-thread runtime has no other worker to make work while it spins.
+        if !self.is_searching || self.shared.is_current_thread() {
             return false;
         }
         let start = std::time::Instant::now();
@@ -368,23 +393,18 @@ impl Worker {
 
     /// Step 6.
     fn park(&mut self) {
-        let shared = &self.shared;
-        shared.flush_retired(self.index);
-        let was_last_searcher = shared
-            .idle
-            .transition_worker_to_parked(self.index, self.is_searching);
-        self.is_searching = false;
-        if was_last_searcher && shared.has_pending_work() {
-            shared.notify_parked();
+        if self.go_idle() && self.shared.has_pending_work() {
+            self.shared.notify_parked();
         }
         // With the clock paused and every participant idle, jump it to the next timer (see
         // `paused_clock.rs`); the woken tasks are in this worker's queue.
-        if shared.advance_paused_clock() {
+        if self.shared.advance_paused_clock() {
             // Waking the timers' tasks may have notified this very worker (counting it as
             // searching) rather than leaving it on the sleepers' list.
-            self.is_searching = !shared.idle.unpark_worker_by_id(self.index);
+            self.wake_up();
             return;
         }
+        let shared = &self.shared;
         counters::bump(&self.remote().counters.parks, 1);
         let ready = self
             .remote()
@@ -393,14 +413,34 @@ impl Worker {
                 self.lost_slot_with(Ordering::SeqCst)
             });
         counters::bump(&self.remote().counters.reactor_wakeups, ready as u64);
+        self.wake_up();
+    }
+
+    /// The first half of a park (step 6): the worker counts as parked, and the tasks that
+    /// finished on it leave the registry. True if it was the last searcher (it must
+    /// re-check the queues). Also how a current-thread runtime's slot parks when its
+    /// `block_on` caller lets it go (`current_thread.rs`).
+    pub(super) fn go_idle(&mut self) -> bool {
+        self.shared.flush_retired(self.index);
+        let was_last_searcher = self
+            .shared
+            .idle
+            .transition_worker_to_parked(self.index, self.is_searching);
+        self.is_searching = false;
+        was_last_searcher
+    }
+
+    /// The second half of a park: the worker is awake again, and a new time slice starts.
+    /// Also how a current-thread runtime's slot wakes when a `block_on` caller takes it.
+    pub(super) fn wake_up(&mut self) {
         task::refresh_clock();
         // A parked worker sleeps in the reactor, or beside the one that does (`park.rs`).
         self.turned_ms = task::now_ms();
         // Woken by a notifier, the worker was counted as searching; on its own, it was not.
-        self.is_searching = !shared.idle.unpark_worker_by_id(self.index);
+        self.is_searching = !self.shared.idle.unpark_worker_by_id(self.index);
         // After the count says this worker is awake: the monitor checks the count after
         // saying it sleeps, so one of the two sees the other (see `monitor.rs`).
-        if let Some(monitor) = &shared.monitor {
+        if let Some(monitor) = &self.shared.monitor {
             monitor.wake();
         }
     }

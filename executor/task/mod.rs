@@ -46,8 +46,8 @@ mod waker;
 
 pub use abort_handle::AbortHandle;
 pub use error::JoinError;
+pub(crate) use id::{CurrentTask, forget_current, save_current};
 pub use id::{Id, id, try_id};
-pub(crate) use id::{forget_current, save_current};
 pub use info::{TaskInfo, TaskState};
 pub use join_handle::JoinHandle;
 pub use local::{LocalSet, spawn_local};

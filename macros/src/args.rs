@@ -1,11 +1,13 @@
-//! The arguments inside the attribute's parentheses: `worker_threads = 4, allow_leaks`.
+//! The arguments inside the attribute's parentheses: `worker_threads = 4, allow_leaks`,
+//! `flavor = "current_thread"`.
 //!
 //! Parsing happens in two steps:
 //!
 //! 1. [`RawArg`] reads the shape every argument shares, a name and, after `=`, an optional
 //!    value, so that a syntax slip is reported once, at the token where it happens.
 //! 2. [`Options::parse`] gives each name its meaning for one attribute ([`Kind`]), checks
-//!    values, and collects every mistake (unknown name, duplicate, bad value) into one
+//!    values (and that they fit together: `worker_threads` needs the multi-thread flavor),
+//!    and collects every mistake (unknown name, duplicate, bad value, clash) into one
 //!    [`syn::Error`], so the user sees them all in a single build. The options it returns
 //!    are usable even when there are errors: a bad argument keeps its default, which lets
 //!    the caller still expand the function and spare the user cascading errors.
@@ -38,23 +40,48 @@ impl Kind {
     /// The argument names this attribute accepts, in the order the docs list them.
     fn accepted(self) -> &'static [&'static str] {
         match self {
-            Kind::Main => &[WORKER_THREADS],
-            Kind::Test => &[WORKER_THREADS, TIMEOUT_MS, ALLOW_LEAKS, START_PAUSED],
+            Kind::Main => &[FLAVOR, WORKER_THREADS],
+            Kind::Test => &[
+                FLAVOR,
+                WORKER_THREADS,
+                TIMEOUT_MS,
+                ALLOW_LEAKS,
+                START_PAUSED,
+            ],
         }
     }
 }
 
+const FLAVOR: &str = "flavor";
 const WORKER_THREADS: &str = "worker_threads";
 const TIMEOUT_MS: &str = "timeout_ms";
 const ALLOW_LEAKS: &str = "allow_leaks";
 const START_PAUSED: &str = "start_paused";
 
+/// The runtime an attribute asks for: `flavor = "multi_thread"` (the default) or
+/// `flavor = "current_thread"`, tokio's names and spelling.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Flavor {
+    /// Worker threads run the tasks.
+    #[default]
+    MultiThread,
+    /// The thread that runs the body runs the tasks too.
+    CurrentThread,
+}
+
+const MULTI_THREAD: &str = "multi_thread";
+const CURRENT_THREAD: &str = "current_thread";
+
 /// The options of one attribute, each at its default unless the user gave a valid value.
 ///
-/// `#[goro::main]` only ever sets `worker_threads`; the other fields keep their defaults.
+/// `#[goro::main]` only ever sets `flavor` and `worker_threads`; the other fields keep their
+/// defaults.
 #[derive(Debug, Default)]
 pub(crate) struct Options {
-    /// `worker_threads = N` with `N >= 1`; `None` leaves the choice to the runtime.
+    /// `flavor = "..."`.
+    pub(crate) flavor: Flavor,
+    /// `worker_threads = N` with `N >= 1`; `None` leaves the choice to the runtime. Always
+    /// `None` with the current-thread flavor.
     pub(crate) worker_threads: Option<usize>,
     /// `timeout_ms = N` with `N >= 1`; `None` means no timeout.
     pub(crate) timeout_ms: Option<u64>,
@@ -78,6 +105,8 @@ impl Options {
 
         let mut errors = Errors::default();
         let mut seen: Vec<String> = Vec::new();
+        // Where `worker_threads` was written, for the clash with the current-thread flavor.
+        let mut worker_threads_at = None;
         for arg in raw {
             let name = arg.name.unraw().to_string();
             if !kind.accepted().contains(&name.as_str()) {
@@ -92,9 +121,12 @@ impl Options {
             seen.push(name.clone());
 
             let result = match name.as_str() {
-                WORKER_THREADS => arg
-                    .positive_int(WORKER_THREADS, "usize", "4")
-                    .map(|n| options.worker_threads = Some(n)),
+                FLAVOR => arg.flavor().map(|flavor| options.flavor = flavor),
+                WORKER_THREADS => {
+                    worker_threads_at = Some(arg.name.span());
+                    arg.positive_int(WORKER_THREADS, "usize", "4")
+                        .map(|n| options.worker_threads = Some(n))
+                }
                 TIMEOUT_MS => arg
                     .positive_int(TIMEOUT_MS, "u64", "5000")
                     .map(|n| options.timeout_ms = Some(n)),
@@ -106,6 +138,15 @@ impl Options {
                 errors.push(error);
             }
         }
+        if let (Flavor::CurrentThread, Some(at)) = (options.flavor, worker_threads_at) {
+            let message = format!(
+                "`{WORKER_THREADS}` needs the multi-thread flavor: a current-thread runtime runs \
+                 its tasks on the one thread that runs the function. Remove `{WORKER_THREADS}`, \
+                 or write `{FLAVOR} = \"{MULTI_THREAD}\"`"
+            );
+            errors.push(syn::Error::new(at, message));
+            options.worker_threads = None;
+        }
         (options, errors.into_inner())
     }
 }
@@ -116,19 +157,19 @@ fn unknown(kind: Kind, name: &str) -> String {
     let mut message = match kind {
         Kind::Main if Kind::Test.accepted().contains(&name) => format!(
             "`{name}` is only accepted by `#[goro::test]`; \
-             `{attribute}` accepts only `{WORKER_THREADS}`"
+             `{attribute}` accepts only `{FLAVOR}` and `{WORKER_THREADS}`"
         ),
-        Kind::Main => {
-            format!("unknown argument `{name}`; `{attribute}` accepts only `{WORKER_THREADS}`")
-        }
+        Kind::Main => format!(
+            "unknown argument `{name}`; `{attribute}` accepts only `{FLAVOR}` and \
+             `{WORKER_THREADS}`"
+        ),
         Kind::Test => format!(
-            "unknown argument `{name}`; `{attribute}` accepts `{WORKER_THREADS}`, \
+            "unknown argument `{name}`; `{attribute}` accepts `{FLAVOR}`, `{WORKER_THREADS}`, \
              `{TIMEOUT_MS}`, `{ALLOW_LEAKS}` and `{START_PAUSED}`"
         ),
     };
-    if name == "flavor" {
-        // Tokio's way of asking for one thread.
-        message.push_str("; to run on a single thread, write `worker_threads = 1`");
+    if name == "flavour" {
+        message.push_str("; the flavor is spelled as in tokio: `flavor`");
     }
     message
 }
@@ -200,6 +241,27 @@ impl RawArg {
                 value.to_tokens(&mut tokens);
                 let message = format!("`{name}` is a flag and takes no value; write `{name}`");
                 Err(syn::Error::new_spanned(tokens, message))
+            }
+        }
+    }
+
+    /// The value of `flavor = "multi_thread"` or `flavor = "current_thread"`.
+    fn flavor(&self) -> syn::Result<Flavor> {
+        let choices =
+            format!("`{FLAVOR} = \"{MULTI_THREAD}\"` or `{FLAVOR} = \"{CURRENT_THREAD}\"`");
+        let Some((_, value)) = &self.value else {
+            let message = format!("`{FLAVOR}` needs a value: {choices}");
+            return Err(syn::Error::new(self.name.span(), message));
+        };
+        match literal(value) {
+            Some(Lit::Str(s)) if s.value() == MULTI_THREAD => Ok(Flavor::MultiThread),
+            Some(Lit::Str(s)) if s.value() == CURRENT_THREAD => Ok(Flavor::CurrentThread),
+            _ => {
+                let message = format!(
+                    "`{FLAVOR}` must be the string \"{MULTI_THREAD}\" or \"{CURRENT_THREAD}\": \
+                     write {choices}"
+                );
+                Err(syn::Error::new_spanned(value, message))
             }
         }
     }
@@ -306,6 +368,45 @@ mod tests {
         assert_eq!(options.timeout_ms, Some(1500));
         assert!(options.allow_leaks);
         assert!(options.start_paused);
+    }
+
+    #[test]
+    fn both_flavors_by_tokio_s_names() {
+        let options = parse(Kind::Main, quote! { flavor = "current_thread" });
+        assert_eq!(options.flavor, Flavor::CurrentThread);
+        let options = parse(
+            Kind::Test,
+            quote! { flavor = "multi_thread", worker_threads = 3 },
+        );
+        assert_eq!(options.flavor, Flavor::MultiThread);
+        assert_eq!(options.worker_threads, Some(3));
+        assert_eq!(parse(Kind::Test, quote! {}).flavor, Flavor::MultiThread);
+    }
+
+    #[test]
+    fn worker_threads_with_the_current_thread_flavor_is_an_error() {
+        let tokens = quote! { worker_threads = 2, flavor = "current_thread" };
+        let (options, error) = Options::parse(Kind::Test, tokens);
+        let messages: Vec<String> = error.into_iter().flatten().map(|e| e.to_string()).collect();
+        assert_eq!(messages.len(), 1, "{messages:#?}");
+        assert!(messages[0].contains("needs the multi-thread flavor"));
+        assert_eq!(options.flavor, Flavor::CurrentThread);
+        assert_eq!(options.worker_threads, None);
+    }
+
+    #[test]
+    fn a_flavor_is_one_of_two_strings() {
+        for tokens in [
+            quote! { flavor = "single_thread" },
+            quote! { flavor = current_thread },
+        ] {
+            let found = messages(Kind::Main, tokens);
+            assert!(found[0].contains("must be the string"), "{found:?}");
+        }
+        let found = messages(Kind::Test, quote! { flavor });
+        assert!(found[0].contains("needs a value"), "{found:?}");
+        let found = messages(Kind::Test, quote! { flavour = "current_thread" });
+        assert!(found[0].contains("spelled as in tokio"), "{found:?}");
     }
 
     #[test]

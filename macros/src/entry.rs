@@ -16,7 +16,7 @@ use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned, ToTokens};
 use syn::{AttrStyle, Attribute, Block, Generics, Ident, Item, ItemFn};
 
-use crate::args::{Errors, Kind, Options};
+use crate::args::{Errors, Flavor, Kind, Options};
 
 /// Expands `#[goro::main(args)]` on `item`.
 pub(crate) fn main(args: TokenStream, item: TokenStream) -> TokenStream {
@@ -188,21 +188,21 @@ fn tail_span(block: &Block) -> Span {
 struct Call {
     /// `block_on_main` or `run_test`, in goro's `__private` module.
     function: &'static str,
-    /// The `Option<usize>` of `block_on_main`, or the `TestOptions` of `run_test`.
+    /// The `Flavor` of `block_on_main`, or the `TestOptions` of `run_test`.
     options: TokenStream,
 }
 
-/// `::goro::__private::block_on_main(worker_threads, ..)`.
+/// `::goro::__private::block_on_main(flavor, ..)`.
 fn main_call(options: &Options) -> Call {
     Call {
         function: "block_on_main",
-        options: option(options.worker_threads.map(|n| quote!(#n))),
+        options: flavor(options),
     }
 }
 
 /// `::goro::__private::run_test(TestOptions { .. }, ..)`.
 fn test_call(options: &Options) -> Call {
-    let worker_threads = option(options.worker_threads.map(|n| quote!(#n)));
+    let flavor = flavor(options);
     let timeout_ms = option(options.timeout_ms.map(|n| quote!(#n)));
     let allow_leaks = options.allow_leaks;
     let start_paused = options.start_paused;
@@ -210,12 +210,25 @@ fn test_call(options: &Options) -> Call {
         function: "run_test",
         options: quote! {
             ::goro::__private::TestOptions {
-                worker_threads: #worker_threads,
+                flavor: #flavor,
                 timeout_ms: #timeout_ms,
                 allow_leaks: #allow_leaks,
                 start_paused: #start_paused,
             }
         },
+    }
+}
+
+/// The runtime the options ask for, as goro's `__private::Flavor`.
+fn flavor(options: &Options) -> TokenStream {
+    match options.flavor {
+        Flavor::CurrentThread => quote! { ::goro::__private::Flavor::CurrentThread },
+        Flavor::MultiThread => {
+            let worker_threads = option(options.worker_threads.map(|n| quote!(#n)));
+            quote! {
+                ::goro::__private::Flavor::MultiThread { worker_threads: #worker_threads }
+            }
+        }
     }
 }
 
@@ -265,7 +278,9 @@ mod tests {
             pub fn main() -> Result<(), Box<dyn Error>> {
                 #![allow(unused)]
                 ::goro::__private::block_on_main(
-                    ::core::option::Option::Some(2usize),
+                    ::goro::__private::Flavor::MultiThread {
+                        worker_threads: ::core::option::Option::Some(2usize)
+                    },
                     async move {
                         work().await?;
                         Ok(())
@@ -288,7 +303,7 @@ mod tests {
             fn fails() {
                 ::goro::__private::run_test(
                     ::goro::__private::TestOptions {
-                        worker_threads: ::core::option::Option::None,
+                        flavor: ::goro::__private::Flavor::CurrentThread,
                         timeout_ms: ::core::option::Option::Some(100u64),
                         allow_leaks: true,
                         start_paused: false,
@@ -298,7 +313,10 @@ mod tests {
             }
         };
         assert_tokens(
-            test(quote! { timeout_ms = 100, allow_leaks }, item),
+            test(
+                quote! { timeout_ms = 100, allow_leaks, flavor = "current_thread" },
+                item,
+            ),
             expected,
         );
     }

@@ -22,18 +22,21 @@
 //!
 //! ```
 //! fn main() -> Result<(), Box<dyn std::error::Error>> {
-//!     ::goro::__private::block_on_main(Some(4), async move {
-//!         let answer = goro::spawn(async { 6 * 7 }).await?;
-//!         assert_eq!(answer, 42);
-//!         Ok(())
-//!     })
+//!     ::goro::__private::block_on_main(
+//!         ::goro::__private::Flavor::MultiThread { worker_threads: Some(4) },
+//!         async move {
+//!             let answer = goro::spawn(async { 6 * 7 }).await?;
+//!             assert_eq!(answer, 42);
+//!             Ok(())
+//!         },
+//!     )
 //! }
 //! ```
 //!
 //! and
 //!
 //! ```
-//! #[goro::test(timeout_ms = 1000)]
+//! #[goro::test(flavor = "current_thread", timeout_ms = 1000)]
 //! #[should_panic]
 //! async fn fails() {
 //!     panic!("boom");
@@ -49,7 +52,7 @@
 //! fn fails() {
 //!     ::goro::__private::run_test(
 //!         ::goro::__private::TestOptions {
-//!             worker_threads: None,
+//!             flavor: ::goro::__private::Flavor::CurrentThread,
 //!             timeout_ms: Some(1000),
 //!             allow_leaks: false,
 //!             start_paused: false,
@@ -94,8 +97,12 @@ use proc_macro::TokenStream;
 ///
 /// # Arguments
 ///
-/// - `worker_threads = N`: the number of worker threads, at least 1. Without it the
-///   runtime chooses: the number of CPUs, or the environment variable `GORO_WORKERS`.
+/// - `flavor = "multi_thread"` (the default) or `flavor = "current_thread"`: a runtime of
+///   worker threads, or one that runs every task on the thread of `main` (goro's
+///   `Builder::new_current_thread`).
+/// - `worker_threads = N`: the number of worker threads, at least 1, for the multi-thread
+///   flavor only. Without it the runtime chooses: the number of CPUs, or the environment
+///   variable `GORO_WORKERS`.
 ///
 /// # Examples
 ///
@@ -104,6 +111,17 @@ use proc_macro::TokenStream;
 /// async fn main() {
 ///     let task = goro::spawn(async { 6 * 7 });
 ///     assert_eq!(task.await.unwrap(), 42);
+/// }
+/// ```
+///
+/// On the current thread alone, as tokio's `flavor = "current_thread"`:
+///
+/// ```
+/// #[goro::main(flavor = "current_thread")]
+/// async fn main() {
+///     let main_thread = std::thread::current().id();
+///     let task = goro::spawn(async move { std::thread::current().id() == main_thread });
+///     assert!(task.await.unwrap());
 /// }
 /// ```
 ///
@@ -123,8 +141,9 @@ use proc_macro::TokenStream;
 /// # Errors
 ///
 /// It is a compile error to put it on a function that is not `async`, that takes
-/// arguments or has generic parameters, or to give an argument other than a single
-/// `worker_threads = N` with `N >= 1`.
+/// arguments or has generic parameters, or to give an argument other than `flavor` and
+/// `worker_threads` (each at most once, `N >= 1`, and `worker_threads` only with the
+/// multi-thread flavor).
 #[proc_macro_attribute]
 pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
     entry::main(args.into(), item.into()).into()
@@ -144,7 +163,11 @@ pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
 ///
 /// # Arguments
 ///
-/// - `worker_threads = N`: the number of worker threads, at least 1 (default: 2).
+/// - `flavor = "multi_thread"` (the default) or `flavor = "current_thread"`: a runtime of
+///   worker threads, or one that runs every task on the test's own thread (goro's
+///   `Builder::new_current_thread`), as tokio's flavors.
+/// - `worker_threads = N`: the number of worker threads, at least 1 (default: 2), for the
+///   multi-thread flavor only.
 /// - `timeout_ms = N`: fail the test if it runs longer than `N` milliseconds, at least 1
 ///   (default: no timeout).
 /// - `allow_leaks`: do not fail the test when tasks are still alive at its end.
@@ -166,6 +189,12 @@ pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
 ///     Ok(())
 /// }
 ///
+/// #[goro::test(flavor = "current_thread")]
+/// async fn on_this_thread() {
+///     let here = std::thread::current().id();
+///     assert!(goro::spawn(async move { std::thread::current().id() == here }).await.unwrap());
+/// }
+///
 /// #[goro::test(start_paused = true)]
 /// async fn an_hour_in_no_time() {
 ///     goro::time::sleep(std::time::Duration::from_secs(3600)).await;
@@ -183,7 +212,8 @@ pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
 ///
 /// It is a compile error to put it on a function that is not `async` or that takes
 /// arguments, to add `#[test]` as well, or to give an unknown, repeated or badly valued
-/// argument (`worker_threads = 0`, `start_paused = 3`, `allow_leaks = true`).
+/// argument (`worker_threads = 0`, `start_paused = 3`, `allow_leaks = true`,
+/// `flavor = "single"`, or `worker_threads` with `flavor = "current_thread"`).
 #[proc_macro_attribute]
 pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
     entry::test(args.into(), item.into()).into()

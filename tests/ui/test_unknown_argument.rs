@@ -1,4 +1,4 @@
-#[goro::test(flavor = "current_thread")]
+#[goro::test(flavour = "current_thread")]
 async fn unknown() {}
 
 fn main() {}

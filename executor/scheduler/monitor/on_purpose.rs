@@ -3,7 +3,8 @@
 //!
 //! 1. The calling thread must own a slot of this runtime (`context::worker_place`); if not
 //!    (a plain thread, a blocking thread, a worker whose slot is gone already), there is
-//!    nothing to hand on and the caller just blocks.
+//!    nothing to hand on and the caller just blocks. A current-thread runtime's slot is
+//!    never handed on.
 //! 2. Under `Monitor::hand_offs`, whose turn the monitor's hand-offs take too, the slot's
 //!    epoch must still be the caller's: the monitor may have handed the slot on first (the
 //!    task had been in its poll for a while).
@@ -45,6 +46,11 @@ impl Shared {
         &self,
         start: impl FnOnce(usize, u64) -> io::Result<JoinHandle<()>>,
     ) -> Option<GivenAway> {
+        if self.is_current_thread() {
+            // Nobody may take a current-thread runtime's slot (`block_in_place` refuses to
+            // run there before it gets here).
+            return None;
+        }
         let place = context::worker_place(self)?;
         let monitor = self.monitor.as_ref()?;
         let thread = self.hand_off_in_turn(monitor, place, |epoch| start(place.index, epoch))?;

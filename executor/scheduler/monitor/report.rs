@@ -62,7 +62,16 @@ pub struct BlockedWorker {
     /// (thread or memory limits): the stuck thread then keeps its place and goes on as the
     /// worker once its poll returns, the runtime runs one worker short until then, and the
     /// monitor tries again now and then (with growing pauses), without another report.
+    /// Always false on a current-thread runtime (see `on_current_thread`).
     pub replaced: bool,
+    /// True if the runtime is a current-thread one ([`Builder::new_current_thread`]): the
+    /// stuck thread is the one that calls `block_on`, which drives every task, and no other
+    /// thread can take its place. Nothing was moved; every task, timer and socket of the
+    /// runtime waits until the poll returns. `task` is `None` if the stuck poll was of the
+    /// `block_on`'s own future, and `location` then says where `block_on` was called.
+    ///
+    /// [`Builder::new_current_thread`]: crate::Builder::new_current_thread
+    pub on_current_thread: bool,
 }
 
 /// What a blocked worker's thread was doing during the part of the poll the monitor
@@ -112,9 +121,17 @@ impl fmt::Display for BlockedWorker {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match (self.task, self.location) {
             (Some(id), Some(location)) => write!(f, "task {id} spawned at {location}")?,
+            (None, Some(location)) if self.on_current_thread => {
+                write!(f, "the future of the block_on called at {location}")?
+            }
             _ => f.write_str("a task")?,
         }
-        let (worker, held) = (self.worker, Millis(self.blocked_for));
+        let held = Millis(self.blocked_for);
+        let worker = if self.on_current_thread {
+            "the current-thread runtime's block_on thread".to_string()
+        } else {
+            format!("worker {}", self.worker)
+        };
         match self.activity {
             ThreadActivity::Computing { on_cpu, measured } => write!(
                 f,
@@ -136,7 +153,12 @@ impl fmt::Display for BlockedWorker {
                 write!(f, " blocked worker {worker} for {held} inside one poll.")?
             }
         }
-        if self.replaced {
+        if self.on_current_thread {
+            f.write_str(
+                " A current-thread runtime cannot hand its thread off to another: every task, \
+                 timer and socket of the runtime waits until the poll returns.",
+            )?;
+        } else if self.replaced {
             f.write_str(
                 " Its queued tasks moved to other workers and a new thread took its place.",
             )?;
