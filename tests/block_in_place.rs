@@ -150,63 +150,65 @@ fn the_monitor_neither_reports_nor_counts_a_block_in_place() {
 }
 
 suite! {
-    async fn block_on_works_inside_the_closure_and_the_task_keeps_its_id() {
-        let task = goro::spawn(async {
-            let id = task::id();
-            let (inner, seen) = task::block_in_place(|| {
-                let handle = goro::Handle::current();
-                let inner = handle.block_on(async { goro::spawn(async { task::id() }).await });
-                (inner.unwrap(), task::id())
+    multi_thread_only {
+        async fn block_on_works_inside_the_closure_and_the_task_keeps_its_id() {
+            let task = goro::spawn(async {
+                let id = task::id();
+                let (inner, seen) = task::block_in_place(|| {
+                    let handle = goro::Handle::current();
+                    let inner = handle.block_on(async { goro::spawn(async { task::id() }).await });
+                    (inner.unwrap(), task::id())
+                });
+                assert_ne!(inner, id);
+                assert_eq!(seen, id, "the closure runs inside the task");
+                assert_eq!(task::id(), id);
+                goro::yield_now().await;
+                "done"
             });
-            assert_ne!(inner, id);
-            assert_eq!(seen, id, "the closure runs inside the task");
-            assert_eq!(task::id(), id);
-            goro::yield_now().await;
-            "done"
-        });
-        assert_eq!(within(LIMIT, "the task", task).await.unwrap(), "done");
-    }
+            assert_eq!(within(LIMIT, "the task", task).await.unwrap(), "done");
+        }
 
-    async fn a_nested_call_just_runs() {
-        let out = goro::spawn(async {
-            task::block_in_place(|| task::block_in_place(|| 7) + 1)
-        });
-        assert_eq!(within(LIMIT, "the task", out).await.unwrap(), 8);
-    }
+        async fn a_nested_call_just_runs() {
+            let out = goro::spawn(async {
+                task::block_in_place(|| task::block_in_place(|| 7) + 1)
+            });
+            assert_eq!(within(LIMIT, "the task", out).await.unwrap(), 8);
+        }
 
-    async fn the_closure_has_no_budget() {
-        // Spend the task's budget on ready JoinHandles, then drive more of them with
-        // another executor inside the closure: with the budget still spent, each would answer
-        // `Pending` for ever.
-        let handles: Vec<_> = (0..400).map(|i| goro::spawn(async move { i })).collect();
-        let task = goro::spawn(async move {
-            let mut handles = handles.into_iter();
-            let mut sum = 0;
-            for handle in handles.by_ref().take(200) {
-                sum += handle.await.unwrap();
-            }
-            let rest: Vec<_> = handles.collect();
-            sum + task::block_in_place(move || {
-                futures::executor::block_on(async {
-                    let mut sum = 0;
-                    for handle in rest {
-                        sum += handle.await.unwrap();
-                    }
-                    sum
+        async fn the_closure_has_no_budget() {
+            // Spend the task's budget on ready JoinHandles, then drive more of them with
+            // another executor inside the closure: with the budget still spent, each would answer
+            // `Pending` for ever.
+            let handles: Vec<_> = (0..400).map(|i| goro::spawn(async move { i })).collect();
+            let task = goro::spawn(async move {
+                let mut handles = handles.into_iter();
+                let mut sum = 0;
+                for handle in handles.by_ref().take(200) {
+                    sum += handle.await.unwrap();
+                }
+                let rest: Vec<_> = handles.collect();
+                sum + task::block_in_place(move || {
+                    futures::executor::block_on(async {
+                        let mut sum = 0;
+                        for handle in rest {
+                            sum += handle.await.unwrap();
+                        }
+                        sum
+                    })
                 })
-            })
-        });
-        assert_eq!(within(LIMIT, "the task", task).await.unwrap(), (0..400).sum::<i32>());
-    }
+            });
+            assert_eq!(within(LIMIT, "the task", task).await.unwrap(), (0..400).sum::<i32>());
+        }
 
-    async fn outside_a_worker_the_closure_just_runs() {
-        // The block_on thread: and `block_on` works inside, as on a worker.
-        let inner = task::block_in_place(|| {
-            goro::Handle::current().block_on(async { goro::spawn(async { 5 }).await.unwrap() })
-        });
-        assert_eq!(inner, 5);
-        let blocking = goro::spawn_blocking(|| task::block_in_place(|| 6));
-        assert_eq!(within(LIMIT, "the blocking task", blocking).await.unwrap(), 6);
+        async fn outside_a_worker_the_closure_just_runs() {
+            // The block_on thread: and `block_on` works inside, as on a worker.
+            let inner = task::block_in_place(|| {
+                goro::Handle::current().block_on(async { goro::spawn(async { 5 }).await.unwrap() })
+            });
+            assert_eq!(inner, 5);
+            let blocking = goro::spawn_blocking(|| task::block_in_place(|| 6));
+            assert_eq!(within(LIMIT, "the blocking task", blocking).await.unwrap(), 6);
+        }
     }
 }
 

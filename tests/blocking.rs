@@ -1,6 +1,6 @@
 //! `spawn_blocking`: runs off the workers, on threads named `NAME-blocking`; the pool grows
 //! up to `max_blocking_threads` and queues past it; results, panics, aborts; blocking work
-//! does not stall async tasks. Each `suite!` test runs on 1 and on 4 workers.
+//! does not stall async tasks. Each `suite!` test runs on 1 and on 4 workers and on a current-thread runtime (its `multi_thread_only` ones on the first two).
 
 mod support;
 

@@ -2,7 +2,8 @@
 //! format and holds every goro metric, `/tasks` lists a pending task with its spawn
 //! location, the error paths (400, 404, 405, 431), a client that sends nothing does not
 //! hold up the others, shutdown leaves no task behind (each test's `#[goro::test]` checks
-//! that), and `curl` gets the same answers when it is installed. On 1 and 4 workers.
+//! that), and `curl` gets the same answers when it is installed. On 1 and 4 workers and on a
+//! current-thread runtime.
 
 #![cfg(feature = "debug-endpoint")]
 
@@ -15,6 +16,7 @@ use goro::net::TcpStream;
 use std::net::SocketAddr;
 use std::process::Command;
 use std::time::{Duration, Instant};
+use support::on_current_thread;
 
 /// A parsed response.
 #[derive(Debug)]
@@ -64,13 +66,18 @@ async fn server() -> DebugServer {
     goro::debug::serve("127.0.0.1:0").await.unwrap()
 }
 
-/// A server on a loopback address of its own (127.38.`test`.N, N the worker count), so that
-/// a refused connection after shutdown proves the listener closed: on a shared address
-/// another test may bind the freed port at once. `None`, with a note, where only 127.0.0.1 is loopback
-/// (Linux routes all of 127.0.0.0/8 to it; macOS does not by default).
+/// A server on a loopback address of its own (127.38.`test`.N, N the worker count, or 200 on
+/// a current-thread runtime), so that a refused connection after shutdown proves the
+/// listener closed: on a shared address another test may bind the freed port at once.
+/// `None`, with a note, where only 127.0.0.1 is loopback (Linux routes all of 127.0.0.0/8 to
+/// it; macOS does not by default).
 async fn server_on_a_private_address(test: u8) -> Option<DebugServer> {
-    let workers = goro::Handle::current().worker_threads() as u8;
-    match goro::debug::serve((std::net::Ipv4Addr::new(127, 38, test, workers), 0)).await {
+    let runtime = if on_current_thread() {
+        200
+    } else {
+        goro::Handle::current().worker_threads() as u8
+    };
+    match goro::debug::serve((std::net::Ipv4Addr::new(127, 38, test, runtime), 0)).await {
         Ok(server) => Some(server),
         Err(err) => {
             println!("no private loopback address ({err}): skipping the closed-listener check");

@@ -1,6 +1,6 @@
 //! `JoinHandle`, `AbortHandle` and `JoinError`: output, abort in every state, `is_finished`,
 //! ids, detaching on drop, the join waker protocol poll by poll (`tokio-test`), and every
-//! question `JoinError` answers. Each `suite!` test runs on 1 and on 4 workers.
+//! question `JoinError` answers. Each `suite!` test runs on 1 and on 4 workers and on a current-thread runtime (its `multi_thread_only` ones on the first two).
 
 mod support;
 
@@ -28,9 +28,10 @@ impl ArcWake for Flag {
     }
 }
 
-/// Blocks (the block_on thread, never a worker) until a tokio-test task was woken.
-fn wait_woken<T>(task: &tokio_test::task::Spawn<T>) {
-    block_until(LIMIT, "the mock task to be woken", || task.is_woken());
+/// Waits until a tokio-test task was woken; the body's thread runs the runtime meanwhile on
+/// a current-thread runtime, so the wait is a goro sleep, not a blocked thread.
+async fn wait_woken<T>(task: &tokio_test::task::Spawn<T>) {
+    wait_until(LIMIT, "the mock task to be woken", || task.is_woken()).await;
 }
 
 suite! {
@@ -57,14 +58,14 @@ suite! {
         assert!(!join.is_woken());
         assert_pending!(join.poll());
         tx.send(41).unwrap();
-        wait_woken(&join);
+        wait_woken(&join).await;
         assert_eq!(assert_ready!(join.poll()).unwrap(), 42);
     }
 
     async fn join_handle_of_a_finished_task_is_ready_at_the_first_poll() {
         let handle = goro::spawn(async { 5 });
         let abort = handle.abort_handle();
-        block_until(LIMIT, "the task to finish", || abort.is_finished());
+        wait_until(LIMIT, "the task to finish", || abort.is_finished()).await;
         let mut join = tokio_test::task::spawn(handle);
         assert_eq!(assert_ready!(join.poll()).unwrap(), 5);
     }
@@ -81,7 +82,7 @@ suite! {
         assert!(Pin::new(&mut handle).poll(&mut Context::from_waker(&w1)).is_pending());
         assert!(Pin::new(&mut handle).poll(&mut Context::from_waker(&w2)).is_pending());
         tx.send(()).unwrap();
-        block_until(LIMIT, "the second waker to be woken", || second.0.load(SeqCst));
+        wait_until(LIMIT, "the second waker to be woken", || second.0.load(SeqCst)).await;
         assert!(Pin::new(&mut handle).poll(&mut Context::from_waker(&w2)).is_ready());
     }
 
@@ -157,7 +158,7 @@ suite! {
 
     async fn abort_after_completion_keeps_the_output() {
         let handle = goro::spawn(async { String::from("kept") });
-        block_until(LIMIT, "the task to finish", || handle.is_finished());
+        wait_until(LIMIT, "the task to finish", || handle.is_finished()).await;
         handle.abort();
         handle.abort_handle().abort();
         assert_eq!(within(LIMIT, "a finished task", handle).await.unwrap(), "kept");

@@ -1,7 +1,7 @@
 //! `JoinSet`: completion order, `try_join_next`, `join_all` (and its re-raised panic),
 //! `abort_all`, `detach_all`, `shutdown`, `len`/`is_empty`, drop aborting the rest,
 //! `Extend`/`FromIterator`, `spawn_on`, `spawn_blocking`, and `join_next` poll by poll.
-//! Each `suite!` test runs on 1 and on 4 workers.
+//! Each `suite!` test runs on 1 and on 4 workers and on a current-thread runtime (its `multi_thread_only` ones on the first two).
 
 mod support;
 
@@ -79,9 +79,9 @@ suite! {
             tx.send(9).unwrap();
             // `join_next` may wake its caller spuriously (FuturesUnordered yields after
             // polling every handle once), so poll again after every wake until ready; a
-            // lost wake leaves `block_until` failing.
+            // lost wake leaves `wait_until` failing.
             let result = loop {
-                block_until(LIMIT, "join_next's waker to be woken", || next.is_woken());
+                wait_until(LIMIT, "join_next's waker to be woken", || next.is_woken()).await;
                 if let Poll::Ready(result) = next.poll() {
                     break result;
                 }
@@ -134,7 +134,7 @@ suite! {
         let counter = DropCounter::new();
         let mut set = goro::JoinSet::new();
         let done = set.spawn(async { 1 });
-        block_until(LIMIT, "the finished task", || done.is_finished());
+        wait_until(LIMIT, "the finished task", || done.is_finished()).await;
         for _ in 0..10 {
             set.spawn(pending_with(counter.guard()));
         }

@@ -1,7 +1,7 @@
 //! Panics: a panicking task does not kill its worker; panics in a future's destructor
 //! (during abort, after completion, at shutdown) and in an output's destructor; panics in
 //! `spawn_blocking`; `UnhandledPanic::ShutdownRuntime` against the default `Ignore`.
-//! Each `suite!` test runs on 1 and on 4 workers.
+//! Each `suite!` test runs on 1 and on 4 workers and on a current-thread runtime (its `multi_thread_only` ones on the first two).
 
 mod support;
 

@@ -1,6 +1,6 @@
 //! Spawning: from a task, from `Runtime::spawn`, from `Handle::spawn` on a foreign thread;
 //! the "no runtime" errors; `block_on` on a worker; `yield_now` fairness and the `next`
-//! slot that must not starve the queue. Each `suite!` test runs on 1 and on 4 workers.
+//! slot that must not starve the queue. Each `suite!` test runs on 1 and on 4 workers and on a current-thread runtime (its `multi_thread_only` ones on the first two).
 
 mod support;
 
@@ -115,18 +115,6 @@ suite! {
         let sum = within(LIMIT, "the consumer of a foreign producer", consumer).await.unwrap();
         producer.join().unwrap();
         assert_eq!(sum, (0..1000u64).sum::<u64>());
-    }
-
-    async fn block_on_on_a_worker_thread_panics() {
-        let handle = goro::Handle::current();
-        let outcome = goro::spawn(async move {
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| handle.block_on(async { 1 })))
-                .map_err(|payload| panic_message(&*payload))
-        });
-        let message = within(LIMIT, "block_on in a task", outcome).await.unwrap().unwrap_err();
-        assert!(message.contains("worker thread"), "unexpected message: {message}");
-        // The worker survived its caught panic.
-        assert_eq!(within(LIMIT, "a later task", goro::spawn(async { 7 })).await.unwrap(), 7);
     }
 
     async fn a_task_joins_a_task_of_another_runtime() {
@@ -256,6 +244,20 @@ suite! {
         });
         let rounds = within(LIMIT, "a queued task behind a ping-pong", driver).await.unwrap();
         assert!(rounds > 0);
+    }
+
+    multi_thread_only {
+        async fn block_on_on_a_worker_thread_panics() {
+            let handle = goro::Handle::current();
+            let outcome = goro::spawn(async move {
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| handle.block_on(async { 1 })))
+                    .map_err(|payload| panic_message(&*payload))
+            });
+            let message = within(LIMIT, "block_on in a task", outcome).await.unwrap().unwrap_err();
+            assert!(message.contains("worker thread"), "unexpected message: {message}");
+            // The worker survived its caught panic.
+            assert_eq!(within(LIMIT, "a later task", goro::spawn(async { 7 })).await.unwrap(), 7);
+        }
     }
 }
 

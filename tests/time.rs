@@ -5,7 +5,7 @@
 //! body, a task or a blocking task can still run, and always once none can). Arithmetic at
 //! the far end of time (`Duration::MAX` periods and advances, a stall of more than
 //! `u32::MAX` periods) saturates. A timer waker that panics stops neither timers nor
-//! sockets. Each `suite!` test runs on 1 and on 4 workers.
+//! sockets. Each `suite!` test runs on 1 and on 4 workers and on a current-thread runtime (its `multi_thread_only` ones on the first two).
 
 mod support;
 
@@ -115,7 +115,7 @@ suite! {
         let mut sleep = tokio_test::task::spawn(sleep);
         assert_pending!(sleep.poll());
         assert_pending!(sleep.poll()); // polled again before the deadline: still pending
-        block_until(LIMIT, "the sleep's waker", || sleep.is_woken());
+        wait_until(LIMIT, "the sleep's waker", || sleep.is_woken()).await;
         assert!(Instant::now() >= deadline.into_std(), "woken before the deadline");
         assert!(start.elapsed() >= Duration::from_millis(30));
         assert_ready!(sleep.poll());
@@ -445,52 +445,6 @@ suite! {
         }
     }
 
-    [start_paused = true] async fn paused_advance_wakes_a_sleeper_while_a_worker_is_busy() {
-        // With a task always runnable the clock never jumps on its own: only advance() can
-        // wake the sleeper. (The waits here block the body's thread in real time: a goro
-        // sleep would wait for the paused clock.)
-        let (spinner, stop) = spin();
-        let sleeper = goro::spawn(goro::time::sleep(Duration::from_secs(10)));
-        block_until(LIMIT, "the sleeper to register its timer", || {
-            goro::Handle::current().dump().iter().any(|t| t.id == sleeper.id() && t.polls > 0)
-        });
-        goro::time::advance(Duration::from_secs(10));
-        let abort = sleeper.abort_handle();
-        let start = Instant::now();
-        while !abort.is_finished() && start.elapsed() < Duration::from_secs(2) {
-            std::thread::sleep(Duration::from_millis(1));
-        }
-        let woke = abort.is_finished();
-        stop.store(true, SeqCst);
-        spinner.await.unwrap();
-        sleeper.abort();
-        let _ = sleeper.await;
-        assert!(woke, "advance(10 s) did not wake a 10 s sleep while a worker was busy");
-    }
-
-    [start_paused = true] async fn paused_jump_firing_two_timers_keeps_the_workers_wakeable() {
-        // Two sleeps due at the same instant: one jump of the clock wakes both, on the
-        // worker that jumped it.
-        let pair = goro::spawn(async {
-            let a = goro::spawn(goro::time::sleep(Duration::from_secs(10)));
-            let b = goro::spawn(goro::time::sleep(Duration::from_secs(10)));
-            a.await.unwrap();
-            b.await.unwrap();
-        });
-        pair.await.unwrap();
-        // Afterwards every task spawned from outside the workers (this body runs on the
-        // block_on thread) must still be run: its push has to wake a parked worker.
-        for round in 0..50 {
-            let task = goro::spawn(async move { round });
-            let abort = task.abort_handle();
-            block_until(Duration::from_secs(5), "a task spawned from the body to run (a worker missed its wake-up)", || {
-                abort.is_finished()
-            });
-            assert_eq!(task.await.unwrap(), round);
-            std::thread::sleep(Duration::from_millis(1));
-        }
-    }
-
     [start_paused = true] async fn paused_timeout_of_a_sleep_in_a_task() {
         let task = goro::spawn(async {
             let short = goro::time::timeout(Duration::from_secs(60), goro::time::sleep(Duration::from_secs(59))).await;
@@ -580,6 +534,54 @@ suite! {
         goro::time::sleep(Duration::from_secs(1)).await;
         let mut ticks = goro::time::interval(Duration::from_secs(1));
         ticks.tick().await;
+    }
+
+    multi_thread_only {
+        [start_paused = true] async fn paused_advance_wakes_a_sleeper_while_a_worker_is_busy() {
+            // With a task always runnable the clock never jumps on its own: only advance() can
+            // wake the sleeper. (The waits here block the body's thread in real time: a goro
+            // sleep would wait for the paused clock.)
+            let (spinner, stop) = spin();
+            let sleeper = goro::spawn(goro::time::sleep(Duration::from_secs(10)));
+            block_until(LIMIT, "the sleeper to register its timer", || {
+                goro::Handle::current().dump().iter().any(|t| t.id == sleeper.id() && t.polls > 0)
+            });
+            goro::time::advance(Duration::from_secs(10));
+            let abort = sleeper.abort_handle();
+            let start = Instant::now();
+            while !abort.is_finished() && start.elapsed() < Duration::from_secs(2) {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            let woke = abort.is_finished();
+            stop.store(true, SeqCst);
+            spinner.await.unwrap();
+            sleeper.abort();
+            let _ = sleeper.await;
+            assert!(woke, "advance(10 s) did not wake a 10 s sleep while a worker was busy");
+        }
+
+        [start_paused = true] async fn paused_jump_firing_two_timers_keeps_the_workers_wakeable() {
+            // Two sleeps due at the same instant: one jump of the clock wakes both, on the
+            // worker that jumped it.
+            let pair = goro::spawn(async {
+                let a = goro::spawn(goro::time::sleep(Duration::from_secs(10)));
+                let b = goro::spawn(goro::time::sleep(Duration::from_secs(10)));
+                a.await.unwrap();
+                b.await.unwrap();
+            });
+            pair.await.unwrap();
+            // Afterwards every task spawned from outside the workers (this body runs on the
+            // block_on thread) must still be run: its push has to wake a parked worker.
+            for round in 0..50 {
+                let task = goro::spawn(async move { round });
+                let abort = task.abort_handle();
+                block_until(Duration::from_secs(5), "a task spawned from the body to run (a worker missed its wake-up)", || {
+                    abort.is_finished()
+                });
+                assert_eq!(task.await.unwrap(), round);
+                std::thread::sleep(Duration::from_millis(1));
+            }
+        }
     }
 }
 

@@ -4,7 +4,7 @@
 //! `Interval`'s three `MissedTickBehavior`s, its `reset*` methods, and `Interval` as a
 //! `Stream` that never ends. Then timers whose task moves between threads (their timer stays
 //! in the wheel of the worker that made it) and timers made on every worker of an idle
-//! runtime. Each `suite!` test runs on 1 and on 4 workers.
+//! runtime. Each `suite!` test runs on 1 and on 4 workers and on a current-thread runtime (its `multi_thread_only` ones on the first two).
 
 mod support;
 

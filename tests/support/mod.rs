@@ -1,7 +1,8 @@
 //! Helpers shared by the integration tests of the core (`tests/*.rs`).
 //!
 //! - [`suite!`](crate::suite) runs a list of `async fn` tests on a 1-worker and on a
-//!   4-worker runtime, each under `#[goro::test]` with a real-time timeout.
+//!   4-worker runtime and on a current-thread one, each under `#[goro::test]` with a
+//!   real-time timeout.
 //! - [`DropCounter`] hands out guards that count how many futures (or outputs) were made
 //!   and how many were dropped: the way these tests see that a future was cancelled.
 //! - [`bounded`] runs a blocking test body on its own thread and fails, instead of hanging,
@@ -21,24 +22,36 @@ use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
-/// The worker counts every suite runs on.
+/// The worker counts every suite runs on (multi-thread), besides the current-thread flavour.
 pub const WORKER_COUNTS: [usize; 2] = [1, 4];
 
-/// Generates `mod one_worker` and `mod four_workers`, each with every listed test as a
-/// `#[goro::test(worker_threads = N, timeout_ms = 60_000, ...)]`. Extra `#[goro::test]`
-/// arguments go in brackets before `async fn`:
+/// Generates `mod one_worker` and `mod four_workers` (multi-thread runtimes) and
+/// `mod current_thread` (a current-thread runtime), each with every listed test as a
+/// `#[goro::test(..., timeout_ms = 60_000, ...)]`. Extra `#[goro::test]` arguments go in
+/// brackets before `async fn`. Tests that only make sense with worker threads (the
+/// `block_on` thread as a thread apart from the workers, a worker's hand-off, a second
+/// worker) go last, in `multi_thread_only { ... }`, and run in the first two modules only:
 ///
 /// ```ignore
 /// suite! {
 ///     async fn spawns() { goro::spawn(async {}).await.unwrap(); }
 ///     [allow_leaks] async fn detaches() { drop(goro::spawn(std::future::pending::<()>())); }
+///     multi_thread_only {
+///         async fn steals() { ... }
+///     }
 /// }
 /// ```
 ///
-/// Inside a test, `goro::Handle::current().worker_threads()` tells which runtime it runs on.
+/// Inside a test, `goro::Handle::current().runtime_flavor()` and `worker_threads()` tell
+/// which runtime it runs on.
 #[macro_export]
 macro_rules! suite {
-    ($( $(#[$meta:meta])* $([$($opt:tt)*])? async fn $name:ident() { $($body:tt)* } )*) => {
+    (
+        $( $(#[$meta:meta])* $([$($opt:tt)*])? async fn $name:ident() { $($body:tt)* } )*
+        $(multi_thread_only {
+            $( $(#[$mt_meta:meta])* $([$($mt_opt:tt)*])? async fn $mt_name:ident() { $($mt_body:tt)* } )*
+        })?
+    ) => {
         mod one_worker {
             #[allow(unused_imports)]
             use super::*;
@@ -47,6 +60,11 @@ macro_rules! suite {
                 $(#[$meta])*
                 async fn $name() { $($body)* }
             )*
+            $($(
+                #[goro::test(worker_threads = 1, timeout_ms = 60000, $($($mt_opt)*)?)]
+                $(#[$mt_meta])*
+                async fn $mt_name() { $($mt_body)* }
+            )*)?
         }
         mod four_workers {
             #[allow(unused_imports)]
@@ -56,8 +74,28 @@ macro_rules! suite {
                 $(#[$meta])*
                 async fn $name() { $($body)* }
             )*
+            $($(
+                #[goro::test(worker_threads = 4, timeout_ms = 60000, $($($mt_opt)*)?)]
+                $(#[$mt_meta])*
+                async fn $mt_name() { $($mt_body)* }
+            )*)?
+        }
+        mod current_thread {
+            #[allow(unused_imports)]
+            use super::*;
+            $(
+                #[goro::test(flavor = "current_thread", timeout_ms = 60000, $($($opt)*)?)]
+                $(#[$meta])*
+                async fn $name() { $($body)* }
+            )*
         }
     };
+}
+
+/// True inside a test of `suite!`'s `current_thread` module (or any current-thread
+/// runtime).
+pub fn on_current_thread() -> bool {
+    goro::Handle::current().runtime_flavor() == goro::RuntimeFlavor::CurrentThread
 }
 
 /// Counts guards made and dropped. Clones share the counts.
