@@ -24,7 +24,8 @@ pub struct RuntimeMetrics {
     pub live_tasks: usize,
     /// Tasks spawned since the runtime started (blocking tasks excluded).
     pub spawned_tasks: u64,
-    /// Task polls by all workers.
+    /// Task polls by all workers (on a current-thread runtime, also the polls of the future
+    /// of the `block_on` that drives it, which the monitor watches as it watches tasks).
     pub polls: u64,
     /// Tasks taken from another worker's queue or `next` slot.
     pub steals: u64,

@@ -15,13 +15,13 @@ mod chart;
 mod results;
 
 use results::{
-    CHURN_ROWS, ECHO_ROW, Figure, MEMORY_ROWS, Measure, NEIGHBOURS_ROWS, Results, SPAWN_JOIN_ROWS,
-    Taken,
+    CHURN_ROWS, CURRENT_THREAD_ECHO_ROW, CURRENT_THREAD_ROWS, ECHO_ROW, Figure, MEMORY_ROWS,
+    Measure, NEIGHBOURS_ROWS, Results, SPAWN_JOIN_ROWS, Taken,
 };
 
 /// Every time or throughput workload versus measures, in its order: its own spawn-and-join
 /// rows, issue 6's scheduler workloads (`benches/peers/workloads.rs`), echo, issue 15's
-/// timer churn and lateness rows.
+/// timer churn and lateness rows, issue 16's current-thread rows.
 fn workload_names() -> Vec<&'static str> {
     let shared = peers::workloads::all::<goro::Handle>().map(|(name, _)| name);
     SPAWN_JOIN_ROWS
@@ -30,6 +30,8 @@ fn workload_names() -> Vec<&'static str> {
         .chain([ECHO_ROW])
         .chain(CHURN_ROWS)
         .chain(NEIGHBOURS_ROWS)
+        .chain(CURRENT_THREAD_ROWS)
+        .chain([CURRENT_THREAD_ECHO_ROW])
         .collect()
 }
 
@@ -48,7 +50,7 @@ fn fixed_results() -> Results {
         .enumerate()
         .map(|(index, name)| {
             let goro = 1e-3 * (index + 1) as f64;
-            if name == ECHO_ROW {
+            if name == ECHO_ROW || name == CURRENT_THREAD_ECHO_ROW {
                 Figure::new(
                     name,
                     "round trips per second".into(),

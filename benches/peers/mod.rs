@@ -133,6 +133,13 @@ pub fn goro_runtime(workers: usize) -> goro::Runtime {
         .expect("goro runtime")
 }
 
+/// goro's current-thread runtime: no worker threads, `block_on` runs the tasks.
+pub fn goro_current_runtime() -> goro::Runtime {
+    goro::Builder::new_current_thread()
+        .build()
+        .expect("goro current-thread runtime")
+}
+
 /// tokio's multi-thread runtime with `workers` worker threads, I/O and time enabled.
 pub fn tokio_runtime(workers: usize) -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()

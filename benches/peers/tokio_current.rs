@@ -1,12 +1,16 @@
-//! tokio's current-thread runtime as an [`Exec`]: the peer of goro on one worker in
-//! `timer_churn` (issue 15). Its tasks run only while a thread is inside
-//! `Runtime::block_on`, so `block_on` here is the runtime's, not its handle's (which, on
-//! this flavour, would wait without running them).
+//! tokio's current-thread runtime as an [`Exec`] (and a [`Net`] for echo): the peer of goro
+//! on one worker in `timer_churn` (issue 15), and of goro's current-thread runtime (issue
+//! 16). Its tasks run only while a thread is inside `Runtime::block_on`, so `block_on`
+//! here is the runtime's, not its handle's (which, on this flavour, would wait without
+//! running them).
 
 use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::echo::Net;
 use super::{Exec, Unwrapped};
 
 /// A shared tokio current-thread runtime, timers and I/O enabled.
@@ -43,5 +47,37 @@ impl Exec for TokioCurrentThread {
     }
     fn block_on<F: Future>(&self, future: F) -> F::Output {
         self.0.block_on(future)
+    }
+}
+
+/// Its sockets are tokio's, as for tokio's multi-thread runtime.
+type Tokio = tokio::runtime::Handle;
+
+impl Net for TokioCurrentThread {
+    type Listener = <Tokio as Net>::Listener;
+    type Stream = <Tokio as Net>::Stream;
+    fn bind() -> impl Future<Output = io::Result<Self::Listener>> + Send {
+        <Tokio as Net>::bind()
+    }
+    fn local_addr(listener: &Self::Listener) -> SocketAddr {
+        <Tokio as Net>::local_addr(listener)
+    }
+    fn accept(listener: &Self::Listener) -> impl Future<Output = io::Result<Self::Stream>> + Send {
+        <Tokio as Net>::accept(listener)
+    }
+    fn connect(addr: SocketAddr) -> impl Future<Output = io::Result<Self::Stream>> + Send {
+        <Tokio as Net>::connect(addr)
+    }
+    fn set_nodelay(stream: &Self::Stream) {
+        <Tokio as Net>::set_nodelay(stream)
+    }
+    fn serve(stream: Self::Stream) -> impl Future<Output = ()> + Send + 'static {
+        <Tokio as Net>::serve(stream)
+    }
+    fn ping(
+        stream: Self::Stream,
+        rounds: usize,
+    ) -> impl Future<Output = Self::Stream> + Send + 'static {
+        <Tokio as Net>::ping(stream, rounds)
     }
 }

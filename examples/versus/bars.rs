@@ -142,7 +142,7 @@ pub(super) fn child_sleep(spec: &str) {
     on_peer(peer, workers(), Sleep { units });
 }
 
-fn holds(yes: bool) -> &'static str {
+pub(super) fn holds(yes: bool) -> &'static str {
     if yes { "yes" } else { "NO" }
 }
 
@@ -162,14 +162,14 @@ const WORKLOAD_RUNS: usize = 3;
 /// each runtime a warm-up run and [`ECHO_RUNS_PER_TURN`] timed runs. Echo's runs are short
 /// (tens of ms) and its ratios small, so a process's speed must not decide them: in one
 /// process, turn by turn, every runtime meets the same speed.
-const ECHO_TURNS: usize = 10;
-const ECHO_RUNS_PER_TURN: usize = 3;
+pub(super) const ECHO_TURNS: usize = 10;
+pub(super) const ECHO_RUNS_PER_TURN: usize = 3;
 /// Such child processes, one after the other; ratios are the median of theirs.
-const ECHO_PROCESSES: usize = 3;
+pub(super) const ECHO_PROCESSES: usize = 3;
 /// The echo workload: connections, and round trips on each per run (`benches/io.rs`'s
 /// `echo_50_connections`).
-const ECHO_CONNECTIONS: usize = 50;
-const ECHO_ROUNDS: usize = 20;
+pub(super) const ECHO_CONNECTIONS: usize = 50;
+pub(super) const ECHO_ROUNDS: usize = 20;
 /// Issue 6's workloads (`benches/peers/workloads.rs`): the name, what one run does, and
 /// issue 6's bar: goro's time over the best peer's at most this.
 const TIME_BARS: [(&str, &str, f64); 5] = [
@@ -221,7 +221,7 @@ impl Workload for Workloads {
 }
 
 /// One echo run on `net` (`ECHO_CONNECTIONS` connections opened here, once), timed.
-fn echo_runs<N: Net>(net: &N) -> Box<dyn FnMut() -> Duration> {
+pub(super) fn echo_runs<N: Net>(net: &N) -> Box<dyn FnMut() -> Duration> {
     let mut echo = Echo::start(net, ECHO_CONNECTIONS);
     Box::new(move || {
         let start = Instant::now();
@@ -236,26 +236,37 @@ fn echo_runs<N: Net>(net: &N) -> Box<dyn FnMut() -> Duration> {
 pub(super) fn child_echo(spec: &str) {
     let (_, turns) = parse_spec(spec);
     let runtimes = Runtimes::new(workers());
-    let mut runs = [
+    let runs = vec![
         echo_runs(runtimes.goro.handle()),
         echo_runs(runtimes.tokio.handle()),
         echo_runs(&runtimes.async_executor.executor),
     ];
-    let mut times: [Vec<Duration>; 3] = Default::default();
+    print_echo_in_turns(&PEERS.map(Peer::name), runs, turns);
+}
+
+/// Runs each of `runs` (one per runtime, named by `peers`) in turns, `turns` times: a
+/// warm-up run and [`ECHO_RUNS_PER_TURN`] timed runs each time; prints `PEER=NANOSECONDS`,
+/// each runtime's median run.
+pub(super) fn print_echo_in_turns(
+    peers: &[&str],
+    mut runs: Vec<Box<dyn FnMut() -> Duration + '_>>,
+    turns: usize,
+) {
+    let mut times: Vec<Vec<Duration>> = vec![Vec::new(); runs.len()];
     for _ in 0..turns {
         for (run, times) in runs.iter_mut().zip(&mut times) {
             run();
             times.extend((0..ECHO_RUNS_PER_TURN).map(|_| run()));
         }
     }
-    for (peer, times) in PEERS.into_iter().zip(times) {
-        print!("{}={} ", peer.name(), middle(times.into_iter()).as_nanos());
+    for (peer, times) in peers.iter().zip(times) {
+        print!("{peer}={} ", middle(times.into_iter()).as_nanos());
     }
     println!();
 }
 
 /// Calls `once` for a warm-up, then `runs` more times; the median time of those.
-fn median(runs: usize, mut once: impl FnMut()) -> Duration {
+pub(super) fn median(runs: usize, mut once: impl FnMut()) -> Duration {
     once();
     middle((0..runs).map(|_| {
         let start = Instant::now();
@@ -382,7 +393,7 @@ fn by_runtime(value: impl Fn(usize) -> f64) -> [Option<f64>; 4] {
 }
 
 /// The median of `values` (times or ratios; none is NaN).
-fn middle<T: PartialOrd>(values: impl Iterator<Item = T>) -> T {
+pub(super) fn middle<T: PartialOrd>(values: impl Iterator<Item = T>) -> T {
     let mut values: Vec<T> = values.collect();
     values.sort_by(|a, b| a.partial_cmp(b).expect("a NaN among the measurements"));
     values.swap_remove(values.len() / 2)
@@ -396,7 +407,7 @@ fn print_workload_row(name: &str, peers: [String; 3], ratio: String, bar: String
 }
 
 /// A time in seconds, in ms or µs.
-fn time(seconds: f64) -> String {
+pub(super) fn time(seconds: f64) -> String {
     if seconds < 1e-3 {
         format!("{:.0} µs", seconds * 1e6)
     } else {
@@ -405,7 +416,7 @@ fn time(seconds: f64) -> String {
 }
 
 /// Round trips per second, in thousands.
-fn rate(per_second: f64) -> String {
+pub(super) fn rate(per_second: f64) -> String {
     format!("{:.1}k rt/s", per_second / 1e3)
 }
 

@@ -12,8 +12,9 @@
 //! that ratio holds; then issue 15's `cpu_neighbours`: how late a 1 ms sleep returns beside
 //! tasks that burn CPU between yields, against issue 15's bar. The sleeping-task memory and
 //! part 3, with the issues' bars, are in `bars.rs`. Part 4 (`churn.rs`) is issue 15's timer
-//! churn against its bars, on 2 workers and on 1. Last, every figure of parts 2 to 4 goes
-//! into `target/versus.md`, the table
+//! churn against its bars, on 2 workers and on 1. Part 5 (`current.rs`) is issue 16's
+//! current-thread flavour: goro's current-thread runtime against tokio's, with issue 16's
+//! bars. Last, every figure of parts 2 to 5 goes into `target/versus.md`, the table
 //! README.md shows, and `target/versus.svg`, its chart (`record.rs`, `results.rs`,
 //! `chart.rs`).
 //!
@@ -21,13 +22,14 @@
 //! same generic workload through the small [`Exec`] trait (and [`Net`] for echo). Each cell
 //! of part 2, and each runtime's column of part 3, is measured in a fresh child process: the
 //! example re-runs itself with the hidden argument `--child-time=PEER:UNITS`,
-//! `--child-mem=PEER:UNITS`, `--child-sleep=PEER:UNITS`, `--child-workloads=PEER:RUNS` or
-//! `--child-neighbours=PEER:1` or `--child-churn=PEER:RUNS` (PEER: goro, tokio,
-//! async-executor, or threads for the first two; `cpu_neighbours` runs on two workers,
-//! issue 15's setup), so that what one
-//! runtime left in the allocator does not bias the next one's numbers. TCP echo, which
-//! allocates little, runs all three runtimes in one child process, in turns
-//! (`--child-echo=all:TURNS`), so that they meet the same process speed.
+//! `--child-mem=PEER:UNITS`, `--child-sleep=PEER:UNITS`, `--child-workloads=PEER:RUNS`,
+//! `--child-neighbours=PEER:1`, `--child-churn=PEER:RUNS` or `--child-current=PEER:RUNS`
+//! (PEER: goro, tokio, async-executor, or threads for the first two; `cpu_neighbours` runs
+//! on two workers, issue 15's setup; part 5's on the current-thread runtimes), so that what
+//! one runtime left in the allocator does not bias the next one's numbers. TCP echo, which
+//! allocates little, runs all its runtimes in one child process, in turns
+//! (`--child-echo=all:TURNS`, `--child-current-echo=all:TURNS`), so that they meet the same
+//! process speed.
 //! `--child-time=goro:1000000` is also a handy target for `perf stat` or
 //! `valgrind --tool=callgrind`.
 
@@ -67,6 +69,10 @@ fn main() {
             churn::child_churn(spec);
         } else if let Some(spec) = arg.strip_prefix("--child-neighbours=") {
             bars::child_neighbours(spec);
+        } else if let Some(spec) = arg.strip_prefix("--child-current=") {
+            current::child_current(spec);
+        } else if let Some(spec) = arg.strip_prefix("--child-current-echo=") {
+            current::child_current_echo(spec);
         } else {
             eprintln!("versus takes no arguments: cargo run --release --example versus");
             std::process::exit(2);
@@ -88,6 +94,7 @@ fn main() {
         .chain(bars::workloads_table())
         .chain(churn::table())
         .chain(bars::neighbours_table())
+        .chain(current::table())
         .collect();
     record::write(&Results {
         taken,
@@ -185,6 +192,7 @@ use peers::{AsyncExecutorPool, Exec};
 mod bars;
 mod chart;
 mod churn;
+mod current;
 mod record;
 mod results;
 

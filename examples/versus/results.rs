@@ -23,7 +23,7 @@ pub const RUNTIMES: [&str; 4] = ["goro", "tokio", "async-executor", "thread per 
 /// The names of the rows versus measures itself: its spawn-and-join rows (10,000 and
 /// 1,000,000 units), before issue 6's scheduler workloads (`benches/peers/workloads.rs`,
 /// named there), then echo, then issue 15's lateness beside CPU-heavy tasks
-/// (`benches/peers/neighbours.rs`); and its memory rows.
+/// (`benches/peers/neighbours.rs`), then the current-thread rows; and its memory rows.
 pub const SPAWN_JOIN_ROWS: [&str; 2] = ["spawn+join 10k", "spawn+join 1M"];
 pub const ECHO_ROW: &str = "tcp_echo";
 /// Issue 15's timer churn, after echo: on 2 workers, and on 1 (`churn.rs`); short, for the
@@ -31,6 +31,15 @@ pub const ECHO_ROW: &str = "tcp_echo";
 pub const CHURN_ROWS: [&str; 2] = ["timer_churn", "churn 1w"];
 /// Issue 15's lateness beside CPU-heavy tasks, after the churn rows.
 pub const NEIGHBOURS_ROWS: [&str; 2] = ["cpu_neighbours p50", "cpu_neighbours p99"];
+/// Issue 16's current-thread flavour (`current.rs`), last of the time and throughput rows:
+/// four of issue 6's workloads, then echo, on goro's and tokio's current-thread runtimes.
+pub const CURRENT_THREAD_ROWS: [&str; 4] = [
+    "spawn_many 1t",
+    "spawn_join 1t",
+    "ping_pong 1t",
+    "chained_spawn 1t",
+];
+pub const CURRENT_THREAD_ECHO_ROW: &str = "tcp_echo 1t";
 pub const MEMORY_ROWS: [&str; 2] = ["parked 1M", "asleep 1M"];
 
 /// What a figure counts, which says which way is better and how to print it.

@@ -126,10 +126,12 @@ impl Handle {
     /// let single = goro::Builder::new_current_thread().build().unwrap();
     /// let handle = single.handle().clone();
     /// let task = handle.spawn(async { std::thread::current().id() });
-    /// let ran_on = std::thread::spawn(move || (handle.block_on(task).unwrap(), std::thread::current().id()))
-    ///     .join()
-    ///     .unwrap();
-    /// assert_eq!(ran_on.0, ran_on.1);
+    /// std::thread::spawn(move || {
+    ///     let ran_on = handle.block_on(task).unwrap();
+    ///     assert_eq!(ran_on, std::thread::current().id());
+    /// })
+    /// .join()
+    /// .unwrap();
     /// ```
     #[track_caller]
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {

@@ -226,7 +226,7 @@ impl Shared {
     /// True if this is a current-thread runtime that nobody drives: nothing can be stuck,
     /// and the monitor may sleep.
     pub(super) fn core_is_idle(&self) -> bool {
-        self.core.as_ref().is_some_and(CoreCell::is_idle)
+        self.core.as_ref().is_some_and(|cell| cell.is_idle())
     }
 
     /// Shutdown: waits for the core's holder to give it back, then closes it for good; past

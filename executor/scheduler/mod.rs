@@ -116,7 +116,7 @@ pub(crate) struct Shared {
     threads: Mutex<Vec<std::thread::JoinHandle<()>>>,
     blocked_events: AtomicU64,
     /// A current-thread runtime's core (`current_thread.rs`); `None` on a multi-thread one.
-    core: Option<CoreCell>,
+    core: Option<Box<CoreCell>>,
 }
 
 /// What other threads may touch of one worker.
@@ -159,7 +159,7 @@ impl Shared {
         on_unhandled_panic: UnhandledPanic,
         monitor: Option<Monitor>,
     ) -> Arc<Shared> {
-        let core = Some(CoreCell::new());
+        let core = Some(Box::new(CoreCell::new()));
         let shared = Shared::with_core(1, core, driver, reactor, on_unhandled_panic, monitor);
         shared.start_current_thread();
         shared
@@ -167,7 +167,7 @@ impl Shared {
 
     fn with_core(
         workers: usize,
-        core: Option<CoreCell>,
+        core: Option<Box<CoreCell>>,
         driver: reactor::Driver,
         reactor: reactor::Handle,
         on_unhandled_panic: UnhandledPanic,

@@ -172,6 +172,7 @@ impl Worker {
 
     /// One turn of the loop (steps in the module doc): runs one task, or turns the reactor
     /// without blocking, or parks.
+    #[inline(always)]
     pub(super) fn step(&mut self) {
         self.tick = self.tick.wrapping_add(1);
         let maintenance = self.tick % FAIRNESS_INTERVAL == 0 || self.slice_ended();
@@ -212,6 +213,7 @@ impl Worker {
     }
 
     /// Step 2 (and 1's injector check).
+    #[inline(always)]
     fn find_local(&mut self, injector_first: bool) -> Option<Task> {
         if injector_first {
             if let Some(task) = self.take_from_injector() {
@@ -342,6 +344,7 @@ impl Worker {
         false
     }
 
+    #[inline(always)]
     fn run_task(&mut self, task: Task) {
         if self.is_searching {
             self.is_searching = false;

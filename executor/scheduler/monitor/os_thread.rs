@@ -42,8 +42,22 @@ pub(crate) struct Sample {
 }
 
 impl OsThread {
-    /// The calling thread, if the OS tells.
+    /// The calling thread, if the OS tells. Asked once per thread (a `/proc` look-up costs
+    /// microseconds, and a current-thread runtime's `block_on` asks at every call), then
+    /// remembered: a thread's id does not change.
     pub(crate) fn current() -> Option<OsThread> {
+        thread_local! {
+            /// This thread's answer, once asked.
+            static CURRENT: std::cell::OnceCell<Option<OsThread>> =
+                const { std::cell::OnceCell::new() };
+        }
+        CURRENT
+            .try_with(|current| *current.get_or_init(OsThread::ask))
+            .unwrap_or_else(|_| OsThread::ask())
+    }
+
+    /// Asks the OS which thread this is.
+    fn ask() -> Option<OsThread> {
         if !cfg!(target_os = "linux") {
             return None;
         }
