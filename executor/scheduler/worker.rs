@@ -1,17 +1,17 @@
 //! The worker loop: find a task, run it, and park when there is none.
 //!
 //! Steps of one turn of the loop (see the scheduler's module doc for the why):
-//! 1. Maintenance, every `FAIRNESS_INTERVAL`th tick and whenever a time slice
-//!    (`TIME_SLICE_MS`, on the coarse clock) has passed since this worker last turned the
-//!    reactor: refresh the coarse clock, poll the reactor without blocking, and take from
-//!    the injector first. The tick count keeps the injector fair when polls are short; the
-//!    time slice keeps timers and sockets on time when polls are long. Issue 15: beside
-//!    tasks that burn 20 ms of CPU between two yields, a busy worker reached its 61st tick
-//!    only every 1.2 s, and a 1 ms sleep returned up to that late; with the time slice, a
-//!    due timer waits at most for the later of the end of the poll then running and the end
-//!    of the worker's slice (the task it wakes goes to this worker's `next` slot). The check costs a load of the
-//!    coarse clock, which each poll reads anyway (`task::Header::note_poll`); the monitor
-//!    keeps that clock fresh while workers run (`monitor.rs`, "Keeping time").
+//! 1. Maintenance, every `FAIRNESS_INTERVAL`th tick and whenever a time slice (`TIME_SLICE_MS`,
+//!    on the coarse clock) has passed since this worker last turned the reactor: refresh the
+//!    coarse clock, poll the reactor without blocking, and take from the injector first. The
+//!    tick count keeps the injector fair when polls are short; the time slice keeps timers and
+//!    sockets on time when polls are long. Issue 15: beside tasks that burn 20 ms of CPU
+//!    between two yields, a busy worker reached its 61st tick only every 1.2 s, and a 1 ms
+//!    sleep returned up to that late; with the time slice, a due timer waits at most for the
+//!    later of the end of the poll then running and the end of the worker's slice (the task it
+//!    wakes goes to this worker's `next` slot). The check costs a load of the coarse clock,
+//!    which each poll reads anyway (`task::Header::note_poll`); the monitor keeps that clock
+//!    fresh while workers run (`monitor.rs`, "Keeping time").
 //!
 //!    Issue 15 named three more levers; measured on its workload (2 workers, runs of 100
 //!    sleeps, in turns, p99 lateness as the median of the runs), none made timers sooner,
@@ -23,27 +23,31 @@
 //!    61st tick (five runs each). A 10 ms blocking threshold, so that the monitor hands
 //!    each burner's worker to a fresh thread and the OS time-slices them: 1.7 s alone and
 //!    63 ms with the time slice, after about a thousand hand-offs per run.
-//! 2. `next` slot (at most `MAX_NEXT_STREAK` in a row), local queue, a batch from the
-//!    injector.
-//! 3. If this worker's last non-blocking turn of the reactor woke tasks: turn it again,
-//!    without blocking, before stealing (Go's order: its scheduler polls the network
-//!    before it steals while goroutines wait on it), at most `TURNS_INSTEAD_OF_SEARCH`
-//!    times in a row. TCP echo, 50 connections, against the loop without this step in one
-//!    process, in turns: up to 12 % less time, median 3 % (six processes). The likely
-//!    reason: on loopback a send runs the receiving socket's side of the stack on the
-//!    sender's core, so the task that send wakes finds its socket hot in this worker's
-//!    cache, while stolen tasks would bring sockets that are hot on the other core. A
+//! 2. `next` slot (at most `MAX_NEXT_STREAK` in a row), local queue, a batch from the injector.
+//! 3. If this worker's last non-blocking turn of the reactor woke tasks, and no queue holds a
+//!    task to steal: turn it again, without blocking, before searching (Go's order: its
+//!    scheduler polls the network before it steals while goroutines wait on it), at most
+//!    `TURNS_INSTEAD_OF_SEARCH` times in a row. TCP echo, 50 connections, against the loop
+//!    without this step in one process, in turns: up to 12 % less time, median 3 % (six
+//!    processes). The likely reason: on loopback a send runs the receiving socket's side of the
+//!    stack on the sender's core, so the task that send wakes finds its socket hot in this
+//!    worker's cache, while stolen tasks would bring sockets that are hot on the other core. A
 //!    worker whose last turn found nothing (every workload without I/O) skips the step: an
-//!    empty `epoll_wait` before each steal only costs. Without the bound, a worker busy
-//!    with I/O never stole the tasks queued behind a worker stuck in one poll (the test
-//!    `a_worker_busy_with_io_still_steals_from_a_stuck_one`).
-//! 4. Search, if fewer than half the workers do: steal half of a random victim's queue,
-//!    then a victim's `next` slot if its owner seems stuck.
+//!    empty `epoll_wait` before each steal only costs. Without the bound, a worker busy with
+//!    I/O never stole the tasks queued behind a worker stuck in one poll (the test
+//!    `a_worker_busy_with_io_still_steals_from_a_stuck_one`). Tasks that wait in another
+//!    worker's queue go first: that worker may be off its CPU (the OS runs another thread
+//!    there), and its tasks wait for as long as nobody steals them. wrk against the hyper hello
+//!    server (issue 18, six 3 s runs in turns with tokio): p99 latency 1.2 x tokio's with the
+//!    turns taken whatever the queues held, 0.6 x with this condition, at the same requests per
+//!    second.
+//! 4. Search, if fewer than half the workers do: steal half of a random victim's queue, then a
+//!    victim's `next` slot if its owner seems stuck.
 //! 5. Poll the reactor without blocking; a searcher then watches the queues for some
-//!    microseconds (`spin_for_work`; not on a current-thread runtime, where no other worker
-//!    makes work).
-//! 6. Park (`park.rs`); with the clock paused and every participant idle (the last worker
-//!    to park may be the last of them), jump the clock to the next timer instead
+//!    microseconds, offering its CPU to other threads between looks (`spin_for_work`; not on a
+//!    current-thread runtime, where no other worker makes work).
+//! 6. Park (`park.rs`); with the clock paused and every participant idle (the last worker to
+//!    park may be the last of them), jump the clock to the next timer instead
 //!    (`paused_clock.rs`).
 //!
 //! Every turn of the reactor (steps 1, 3, 5, a park) starts a new time slice, and so does
@@ -76,9 +80,6 @@ const TURNS_INSTEAD_OF_SEARCH: u32 = 3;
 const MAX_NEXT_STREAK: u32 = 32;
 /// How long a searcher that found nothing keeps watching for work before it parks.
 const SPIN_TIME: Duration = Duration::from_micros(20);
-/// Pause instructions between two looks at the queues (about 0.5 µs on this project's
-/// machine, where one pause takes some 29 ns).
-const SPIN_PAUSES: u32 = 16;
 /// Looks at the queues between two non-blocking polls of the reactor while spinning.
 const SPIN_ROUNDS_PER_REACTOR_POLL: u32 = 8;
 
@@ -185,6 +186,7 @@ impl Worker {
         }
         if self.reactor_woke_tasks
             && self.turns_instead_of_search < TURNS_INSTEAD_OF_SEARCH
+            && !self.shared.has_pending_work()
             && self.poll_reactor(Some(Duration::ZERO)) > 0
         {
             self.turns_instead_of_search += 1;
@@ -320,6 +322,15 @@ impl Worker {
     /// no park and no wake-up; and a worker that parks and is woken by another thread's
     /// unpark tends to be moved by the OS onto that thread's CPU, where the two then share
     /// one core. Only searchers spin (at most half the workers). True if work appeared.
+    ///
+    /// Between two looks the spinner yields its CPU (`sched_yield`) rather than running
+    /// pause instructions: on a machine with more runnable threads than CPUs (a server and
+    /// its load generator on the same two cores: issue 18), a pausing spinner holds a CPU
+    /// that a thread with real work waits for, while a yielding one hands it over and still
+    /// looks again within a microsecond when nobody else wants the CPU. wrk against the
+    /// hyper hello server, 2 workers, `wrk -t1 -c64`, goro with pauses and with yields in
+    /// turns beside tokio (six 3 s runs each): 1.04 and 1.17 x tokio's requests per second.
+    /// Echo and issue 6's workloads, without such a neighbour, did not change.
     fn spin_for_work(&mut self) -> bool {
         // A current-thread runtime has no other worker to make work while it spins.
         if !self.is_searching || self.shared.is_current_thread() {
@@ -337,9 +348,9 @@ impl Worker {
             {
                 return true;
             }
-            for _ in 0..SPIN_PAUSES {
-                std::hint::spin_loop();
-            }
+            // Between two looks, offer the CPU to any other thread that waits for it (see
+            // the doc above); alone on its CPU, the call returns at once (about 1 µs).
+            std::thread::yield_now();
         }
         false
     }
