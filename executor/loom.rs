@@ -27,6 +27,13 @@ pub(crate) use loom::thread::{Thread, current as current_thread, park as park_th
 #[cfg(not(loom))]
 pub(crate) use std::thread::{Thread, current as current_thread, park as park_thread};
 
+/// Gives the CPU to another thread (in a model, lets loom schedule another thread: a wait
+/// loop without it never ends there).
+#[cfg(loom)]
+pub(crate) use loom::thread::yield_now as yield_thread;
+#[cfg(not(loom))]
+pub(crate) use std::thread::yield_now as yield_thread;
+
 /// `std::cell::UnsafeCell` with loom's access API.
 #[cfg(not(loom))]
 #[derive(Debug)]

@@ -30,13 +30,24 @@
 //! read without its lock) has come: the parked worker when its sleep ends, a busy worker on
 //! its periodic non-blocking turn. `advance`, the jumps and shutdown fire every shard.
 //!
+//! A firing takes the due timers out of the wheel under the shard's lock and wakes them
+//! after dropping it, so for a moment a timer is neither in the wheel nor woken. Two rules
+//! cover that moment; from taking the timers out until the last wake the firing counts as
+//! a *wake in flight* (`Base::start_waking`, counted under the lock):
+//! - `advance` returns only once no other thread has a wake in flight. Another firing may
+//!   have taken the timers `advance` made due (a worker turning the reactor at that
+//!   moment), and a test that advances the clock expects their tasks woken when it returns.
+//! - The paused clock does not jump while a wake is in flight: the woken task is about to
+//!   become runnable, and must run before the clock passes the next deadline. The firing
+//!   thread checks for a jump when it is idle again (a worker's next park).
+//!
 //! ## Holds on the paused clock
 //! A paused clock may jump only when every worker is idle (the scheduler's part, see its
 //! `paused_clock.rs`) and nothing the scheduler cannot see is under way. The latter take
 //! *holds* here (tokio calls them inhibitions of auto-advance): a `block_on` thread that is
 //! not parked, a blocking task that has not finished, and a thread waking the timers of a
 //! jump. `advance_paused_to_next_if` checks under the clock's lock that no hold is taken and
-//! asks the scheduler whether its workers are idle; the jumping thread then holds the clock
+//! no wake is in flight ("Firing") and asks the scheduler whether its workers are idle; the jumping thread then holds the clock
 //! itself until it has woken what fired, so that a second thread that also found everything
 //! idle jumps after it only if the first jump woke nobody.
 //!
@@ -192,7 +203,8 @@ impl Timers {
     }
 
     /// Moves a paused clock forward by `by` (at most to the end of time) and fires what came
-    /// due. False if not paused.
+    /// due; returns once all of it is woken, also what another thread's firing took out of
+    /// the wheel first ("Firing" in the module doc). False if not paused.
     pub(crate) fn advance(&self, by: Duration) -> bool {
         let tick = {
             let mut clock = self.base.clock();
@@ -204,6 +216,7 @@ impl Timers {
             self.base.tick_floor(to)
         };
         self.fire_all(tick);
+        self.base.wait_for_wakes_elsewhere();
         true
     }
 
@@ -228,7 +241,7 @@ impl Timers {
         let Some(next) = next else {
             return false;
         };
-        if self.base.holds.0.load(SeqCst) != 0 || !idle() {
+        if self.base.holds.0.load(SeqCst) != 0 || self.base.is_waking() || !idle() {
             return false;
         }
         *clock = Clock::Paused(self.base.instant_of(next).max(at));

@@ -1,9 +1,10 @@
 //! What every shard of the timers shares: the origin that ticks count from, the clock (real,
 //! paused or shifted), the tick the parked driver sleeps until and how to wake it, and the
-//! holds on a paused clock. See `timer.rs` for the protocols that use them.
+//! holds on a paused clock, and the firings still waking what they fired. See `timer.rs` for
+//! the protocols that use them.
 
 use super::super::clock::{Clock, saturating_add};
-use crate::loom::{Arc, AtomicBool, AtomicU64, AtomicUsize, Mutex, fence, lock};
+use crate::loom::{Arc, AtomicBool, AtomicU64, AtomicUsize, Mutex, fence, lock, yield_thread};
 use std::cell::Cell;
 use std::sync::atomic::Ordering::{Acquire, Release, SeqCst};
 use std::time::{Duration, Instant};
@@ -15,6 +16,11 @@ thread_local! {
     /// The latest reading of a clock on this thread: the clock (`Base::key`) and the
     /// reading (see `Base::recent_now`).
     static LATEST_READING: Cell<Option<((usize, Instant), Instant)>> = const { Cell::new(None) };
+
+    /// How many firings this thread is waking the wakers of (more than one if a waker
+    /// fires timers itself): the wakes in flight that `wait_for_wakes_elsewhere` must not
+    /// wait for, since they wait for it.
+    static WAKING_HERE: Cell<usize> = const { Cell::new(0) };
 }
 
 /// The timers' shared half; every shard holds an `Arc` of it.
@@ -32,6 +38,20 @@ pub(super) struct Base {
     /// Interrupts the driver's sleep (the reactor's `mio::Waker`).
     driver: Arc<mio::Waker>,
     pub(super) holds: Holds,
+    /// Firings that took timers out of a wheel and have not woken them all yet
+    /// (`Shard::fire`; `timer.rs`, "Firing"). `SeqCst`, as the holds, beside which the
+    /// jumps read it.
+    wakes_in_flight: AtomicUsize,
+}
+
+/// A firing that is waking what it fired (`Base::start_waking`); ends when dropped.
+pub(super) struct Waking<'a>(&'a Base);
+
+impl Drop for Waking<'_> {
+    fn drop(&mut self) {
+        WAKING_HERE.set(WAKING_HERE.get() - 1);
+        self.0.wakes_in_flight.fetch_sub(1, SeqCst);
+    }
 }
 
 /// The holds on a paused clock (`timer.rs`, "Holds on the paused clock"), counted apart so
@@ -72,6 +92,32 @@ impl Base {
             parked_until: AtomicU64::new(NOT_PARKED),
             driver,
             holds: Holds(Arc::new(AtomicUsize::new(0))),
+            wakes_in_flight: AtomicUsize::new(0),
+        }
+    }
+
+    /// A firing took timers out of a wheel and will wake them: called under the shard's
+    /// lock, so that whoever takes the lock next (a jump reading the wheel) sees the wakes
+    /// in flight until the returned guard is dropped.
+    pub(super) fn start_waking(&self) -> Waking<'_> {
+        self.wakes_in_flight.fetch_add(1, SeqCst);
+        WAKING_HERE.set(WAKING_HERE.get() + 1);
+        Waking(self)
+    }
+
+    /// True while a firing is waking what it fired.
+    pub(super) fn is_waking(&self) -> bool {
+        self.wakes_in_flight.load(SeqCst) != 0
+    }
+
+    /// Waits until every firing on other threads has woken what it fired. A firing that
+    /// took a timer out of its wheel before a thread's own firing looked owns its wake:
+    /// the thread waits for it before saying the timer fired (`Timers::advance`). Wakers
+    /// are short (they queue a task or unpark a thread), so the wait yields rather than
+    /// sleeps.
+    pub(super) fn wait_for_wakes_elsewhere(&self) {
+        while self.wakes_in_flight.load(SeqCst) > WAKING_HERE.get() {
+            yield_thread();
         }
     }
 

@@ -3,7 +3,9 @@
 //! becoming idle at once, exactly one jumps the clock), the parked driver against an
 //! earlier timer in another worker's shard (its sleep covers the timer or it is woken), and
 //! a timer cancelled by a thread other than its shard's worker while the worker arms its own
-//! and the driver fires the shard.
+//! and the driver fires the shard; and the driver waking what it fired while the paused
+//! clock moves (`advance` returns only once what it made due is woken, and no jump passes a
+//! timer that is fired but not yet woken).
 
 use super::TimerHandle;
 use super::test_support::counting_waker;
@@ -147,5 +149,69 @@ fn a_timer_cancelled_away_from_its_worker_while_the_shard_fires() {
             "a cancelled timer stayed in the wheel"
         );
         assert_eq!(locked.next_expiration(), None);
+    });
+}
+
+#[test]
+fn advance_returns_once_what_came_due_is_woken_even_by_the_driver() {
+    loom::model(|| {
+        let (_driver, reactor) = Handle::for_workers(1).unwrap();
+        let timers = reactor.timers();
+        timers.pause();
+        let (wakes, waker) = counting_waker();
+        let deadline = timers.now() + Duration::from_millis(10);
+        let mut timer = TimerHandle::new(timers.shard(Some(0)).clone(), deadline);
+        timer.register(&waker).unwrap();
+        // A worker turns the reactor (its busy turn, or its park ending) while a test
+        // advances the clock: either may take the timer out of the wheel.
+        let driver = {
+            let reactor = reactor.clone();
+            thread::spawn(move || {
+                reactor.timers().fire_due();
+            })
+        };
+        assert!(timers.advance(Duration::from_millis(10)));
+        assert_eq!(
+            wakes.count(),
+            1,
+            "advance returned before the timer it made due was woken"
+        );
+        driver.join().unwrap();
+        drop(timer);
+    });
+}
+
+#[test]
+fn no_jump_passes_a_timer_fired_but_not_yet_woken() {
+    loom::model(|| {
+        let (_driver, reactor) = Handle::for_workers(1).unwrap();
+        let timers = reactor.timers();
+        timers.pause();
+        let start = timers.now();
+        let shard = timers.shard(Some(0));
+        let (first_wakes, first_waker) = counting_waker();
+        let (second_wakes, second_waker) = counting_waker();
+        let mut first = TimerHandle::new(shard.clone(), start + Duration::from_secs(1));
+        first.register(&first_waker).unwrap();
+        let mut second = TimerHandle::new(shard.clone(), start + Duration::from_secs(2));
+        second.register(&second_waker).unwrap();
+        // A parked worker's turn of the reactor ends (it counts as idle meanwhile) while the
+        // last participant to become idle jumps the clock, and jumps again while nothing
+        // runs: until the first timer's task is woken, which makes the scheduler busy.
+        let driver = {
+            let reactor = reactor.clone();
+            thread::spawn(move || {
+                reactor.timers().fire_due();
+            })
+        };
+        while timers.advance_paused_to_next_if(|| first_wakes.count() == 0) {}
+        driver.join().unwrap();
+        assert_eq!(first_wakes.count(), 1);
+        assert_eq!(
+            second_wakes.count(),
+            0,
+            "the clock jumped past a timer whose task was about to be woken"
+        );
+        drop((first, second));
     });
 }

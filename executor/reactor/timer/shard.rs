@@ -70,7 +70,8 @@ impl Shard {
 
     /// Advances the wheel to `tick` and wakes what fired, outside the lock (a woken task may
     /// be polled on this thread and insert a timer) and each waker on its own
-    /// (`wake_contained`); `close` first if asked. Returns how many fired.
+    /// (`wake_contained`); `close` first if asked. Until they are all woken the firing
+    /// counts as a wake in flight (`Base::start_waking`). Returns how many fired.
     pub(super) fn fire(&self, tick: u64, close: bool) -> usize {
         let mut locked = self.lock();
         locked.state.closed |= close;
@@ -79,11 +80,13 @@ impl Shard {
         let next = locked.state.wheel.next_expiration().unwrap_or(u64::MAX);
         // `SeqCst`, as every store of `next_due` (`Locked::lower_next_due`).
         self.next_due.store(next, SeqCst);
-        drop(locked);
         let count = fired.len();
+        let waking = (count > 0).then(|| self.base.start_waking());
+        drop(locked);
         for waker in fired.drain(..) {
             super::super::wake_contained(|| waker.wake());
         }
+        drop(waking);
         let mut locked = self.lock();
         if locked.state.fired.capacity() < fired.capacity() {
             locked.state.fired = fired;
