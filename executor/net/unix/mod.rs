@@ -26,6 +26,7 @@
 //! ```
 
 mod listener;
+mod ready;
 mod stream;
 
 pub use listener::UnixListener;

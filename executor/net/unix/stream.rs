@@ -33,7 +33,7 @@ use std::path::Path;
 /// # }
 /// ```
 pub struct UnixStream {
-    io: StreamIo<mio::net::UnixStream>,
+    pub(super) io: StreamIo<mio::net::UnixStream>,
 }
 
 impl UnixStream {
