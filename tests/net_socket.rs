@@ -1,7 +1,9 @@
 //! Socket control, on loopback: `TcpSocket` (options carried over to the listener and the
 //! stream, `SO_REUSEPORT`, a zero linger that resets, a bound client, errors), a stream's
-//! readiness calls (`readable`/`try_read`, `writable`/`try_write`, `peek`, every waiter
-//! woken, `WouldBlock` clearing readiness), `ttl`, and the hand-over to and from `std`
+//! readiness calls (`readable`/`try_read`, `writable`/`try_write`: `WouldBlock` clearing
+//! readiness, every waiter woken, a cancelled wait losing nothing, the peer's close
+//! readable, by the bodies every stream type shares in `net_support/readiness.rs`; then
+//! `peek`, and a UDP socket's `WouldBlock`), `ttl`, and the hand-over to and from `std`
 //! (nonblocking mode set on the way in and kept on the way out, the same descriptor) with
 //! `AsRawFd`/`AsFd` on every socket. Every wait is bounded.
 
@@ -10,16 +12,14 @@ mod net_support;
 
 use futures::io::{AsyncReadExt, AsyncWriteExt};
 use goro::net::{TcpListener, TcpSocket, TcpStream, UdpSocket, UnixListener, UnixStream};
-use net_support::{
-    CountPolls, HandWaker, assert_send, assert_send_sync, pattern, poll_once, spawn_counted,
-    wait_polled, wait_woken, within,
-};
+use net_support::{assert_send, assert_send_sync, readiness, spawn_counted, wait_polled, within};
 use socket2::SockRef;
 use std::io::{self, ErrorKind, Read};
 use std::net::SocketAddr;
 use std::os::fd::{AsFd, AsRawFd};
 use std::sync::Arc;
 use std::time::Duration;
+use tokio_test::assert_pending;
 
 on_1_and_4_workers! {
     tcp_socket_options_carry_over,
@@ -29,8 +29,10 @@ on_1_and_4_workers! {
     tcp_socket_errors_are_the_os_answers,
     readable_and_try_read_move_a_large_transfer,
     would_block_clears_readiness,
+    a_cancelled_readable_loses_nothing,
     every_task_waiting_readable_is_woken,
     writable_waits_for_room_after_try_write_fills_the_buffer,
+    the_peers_close_is_readable,
     peek_leaves_the_data_for_several_peekers,
     ttl_round_trip,
     from_std_switches_to_nonblocking,
@@ -204,61 +206,17 @@ fn listen_and_connect_outside_a_runtime_say_what_to_do() {
     assert!(err.to_string().contains("no goro runtime"), "{err}");
 }
 
-/// 4 MiB read with `readable` + `try_read` only, byte for byte.
+/// 4 MiB, see [`readiness::readable_and_try_read_move`].
 async fn readable_and_try_read_move_a_large_transfer() {
-    const LEN: usize = 4 << 20;
-    let (client, mut server) = pair().await;
-    let sent = pattern(LEN);
-    let expected = sent[..LEN].to_vec();
-    let writer = goro::spawn(async move {
-        server.write_all(&sent[..LEN]).await?;
-        server.close().await
-    });
-    let mut got = Vec::with_capacity(LEN);
-    let mut buf = vec![0; 16 * 1024];
-    loop {
-        within(10, "readable", client.readable()).await.unwrap();
-        match client.try_read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => got.extend_from_slice(&buf[..n]),
-            Err(err) if err.kind() == ErrorKind::WouldBlock => continue,
-            Err(err) => panic!("try_read: {err}"),
-        }
-    }
-    assert!(got == expected, "the bytes read differ from those sent");
-    within(10, "the writer", writer).await.unwrap().unwrap();
+    readiness::readable_and_try_read_move(pair().await, 4 << 20).await
 }
 
-/// After `try_read` meets `WouldBlock`, `readable` waits (is not answered at once by the old
-/// readiness), and new data wakes it. The same for `try_recv_from` on a UDP socket.
+/// [`readiness::would_block_clears_readiness`], then the same for `try_recv_from` on a UDP
+/// socket.
 async fn would_block_clears_readiness() {
-    let (client, mut server) = pair().await;
+    readiness::would_block_clears_readiness(pair().await).await;
+
     let mut buf = [0; 64];
-    assert_eq!(
-        client.try_read(&mut buf).unwrap_err().kind(),
-        ErrorKind::WouldBlock,
-        "nothing sent yet"
-    );
-    server.write_all(b"first").await.unwrap();
-    within(10, "readable", client.readable()).await.unwrap();
-    assert_eq!(client.try_read(&mut buf).unwrap(), 5);
-    assert_eq!(
-        client.try_read(&mut buf).unwrap_err().kind(),
-        ErrorKind::WouldBlock
-    );
-
-    let counter = HandWaker::counting();
-    let waker = futures::task::waker(counter.clone());
-    let mut readable = Box::pin(client.readable());
-    assert!(
-        poll_once(&mut readable, &waker).is_pending(),
-        "readable answered at once after a WouldBlock: the readiness was not cleared"
-    );
-    server.write_all(b"second").await.unwrap();
-    wait_woken(&counter, "the wake-up by new data").await;
-    assert!(poll_once(&mut readable, &waker).is_ready());
-    assert_eq!(client.try_read(&mut buf).unwrap(), 6);
-
     let udp = UdpSocket::bind("127.0.0.1:0").await.unwrap();
     udp.send_to(b"one", udp.local_addr().unwrap())
         .await
@@ -269,98 +227,27 @@ async fn would_block_clears_readiness() {
         udp.try_recv_from(&mut buf).unwrap_err().kind(),
         ErrorKind::WouldBlock
     );
-    let mut readable = Box::pin(udp.readable());
-    assert!(
-        poll_once(&mut readable, &waker).is_pending(),
+    let mut readable = tokio_test::task::spawn(udp.readable());
+    assert_pending!(
+        readable.poll(),
         "a UDP socket's readable answered at once after a WouldBlock"
     );
 }
 
-/// Three tasks wait in `readable` on one stream (and one in `poll_read`): one byte wakes
-/// them all.
-async fn every_task_waiting_readable_is_woken() {
-    let (client, mut server) = pair().await;
-    let client = Arc::new(client);
-    let (waiters, mut polled) = spawn_counted(3, || {
-        let client = client.clone();
-        async move { client.readable().await }
-    });
-    let reader_stream = client.clone();
-    let (counted, polls) = CountPolls::new(async move {
-        let mut buf = [0; 1];
-        (&*reader_stream).read(&mut buf).await.map(|_| buf[0])
-    });
-    let reader = goro::spawn(counted);
-    polled.push(polls);
-    wait_polled(&polled).await;
-
-    server.write_all(b"!").await.unwrap();
-    for (i, waiter) in waiters.into_iter().enumerate() {
-        within(10, "every task waiting in readable", waiter)
-            .await
-            .unwrap()
-            .unwrap_or_else(|err| panic!("waiter {i}: {err}"));
-    }
-    let byte = within(10, "the task in poll_read", reader).await.unwrap();
-    assert_eq!(byte.unwrap(), b'!');
+async fn a_cancelled_readable_loses_nothing() {
+    readiness::a_cancelled_readable_loses_nothing(pair().await).await
 }
 
-/// `try_write` fills the socket's buffers until `WouldBlock`; `writable` then waits until
-/// the peer reads, and every byte arrives.
-async fn writable_waits_for_room_after_try_write_fills_the_buffer() {
-    let (client, mut server) = pair().await;
-    let chunk = vec![7u8; 64 * 1024];
-    let mut written = 0;
-    let counter = HandWaker::counting();
-    let waker = futures::task::waker(counter.clone());
-    let mut writable = Box::pin(client.writable());
-    // Fill the buffers until `writable` waits. Acknowledgements still in flight when a
-    // `try_write` meets `WouldBlock` may free room (a new writable event) a moment later,
-    // so a few rounds may be needed; a `WouldBlock` that did not clear the readiness would
-    // never let `writable` wait.
-    let mut rounds = 0;
-    while poll_once(&mut writable, &waker).is_ready() {
-        rounds += 1;
-        assert!(
-            rounds <= 100,
-            "writable keeps answering at once after try_write met WouldBlock"
-        );
-        writable = Box::pin(client.writable());
-        loop {
-            match client.try_write(&chunk) {
-                Ok(n) => written += n,
-                Err(err) if err.kind() == ErrorKind::WouldBlock => break,
-                Err(err) => panic!("try_write: {err}"),
-            }
-            assert!(written < 1 << 30, "try_write never met a full buffer");
-        }
-    }
-    assert!(written > 0);
+async fn every_task_waiting_readable_is_woken() {
+    readiness::every_task_waiting_readable_is_woken(pair().await).await
+}
 
-    let reader = goro::spawn(async move {
-        let mut buf = vec![0; 64 * 1024];
-        let mut total = 0;
-        loop {
-            match server.read(&mut buf).await? {
-                0 => return Ok::<_, io::Error>(total),
-                n => total += n,
-            }
-        }
-    });
-    wait_woken(&counter, "the wake-up by room").await;
-    assert!(poll_once(&mut writable, &waker).is_ready());
-    written += loop {
-        match client.try_write(b"tail") {
-            Ok(n) => break n,
-            Err(err) if err.kind() == ErrorKind::WouldBlock => {
-                within(10, "writable", client.writable()).await.unwrap();
-            }
-            Err(err) => panic!("try_write: {err}"),
-        }
-    };
-    client.shutdown(std::net::Shutdown::Write).unwrap();
-    let read = within(30, "the reader", reader).await.unwrap().unwrap();
-    assert_eq!(read, written);
+async fn writable_waits_for_room_after_try_write_fills_the_buffer() {
+    readiness::writable_waits_for_room_after_try_write_fills_the_buffer(pair().await).await
+}
+
+async fn the_peers_close_is_readable() {
+    readiness::the_peers_close_is_readable(pair().await).await
 }
 
 /// `peek` shows the data without taking it, to several tasks peeking at once; a read then

@@ -3,7 +3,7 @@
 //! a socket dropped while a task waits on it, several tasks accepting on one listener, and
 //! the readiness calls (`readable`/`try_read`, `writable`/`try_write`: `WouldBlock` clears
 //! the readiness, every waiting task is woken, a cancelled wait loses nothing, the peer's
-//! close is readable).
+//! close is readable), by the bodies every stream type shares (`net_support/readiness.rs`).
 #![cfg(unix)]
 
 #[macro_use]
@@ -12,7 +12,7 @@ mod net_support;
 use futures::io::{AsyncReadExt, AsyncWriteExt};
 use goro::net::{UnixListener, UnixStream};
 use net_support::{
-    CountPolls, assert_send, assert_send_sync, pattern, pattern_at, read_full, spawn_counted,
+    CountPolls, assert_send, assert_send_sync, pattern, pattern_at, read_full, readiness,
     wait_polled, within,
 };
 use std::io::{self, ErrorKind};
@@ -21,7 +21,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::time::Duration;
-use tokio_test::{assert_pending, assert_ready};
 
 on_1_and_4_workers! {
     echo_with_20_clients,
@@ -258,186 +257,30 @@ async fn several_tasks_accept_on_one_listener() {
     }
 }
 
-/// Waits until the tokio-test task `task` was woken (by the reactor, on a worker): fails the
-/// test after 10 s.
-async fn wait_woken<F: std::future::Future>(task: &tokio_test::task::Spawn<F>, what: &'static str) {
-    within(10, what, async {
-        while !task.is_woken() {
-            goro::time::sleep(Duration::from_millis(1)).await;
-        }
-    })
-    .await;
-}
-
-/// 1 MiB read with `readable` + `try_read` only, byte for byte, up to the end of the stream.
+/// 1 MiB, see [`readiness::readable_and_try_read_move`].
 async fn readable_and_try_read_move_1_mib() {
-    const LEN: usize = 1 << 20;
-    let (a, mut b) = UnixStream::pair().unwrap();
-    let sent = pattern(LEN);
-    let expected = sent[..LEN].to_vec();
-    let writer = goro::spawn(async move {
-        b.write_all(&sent[..LEN]).await?;
-        b.close().await
-    });
-    let mut got = Vec::with_capacity(LEN);
-    let mut buf = vec![0; 16 * 1024];
-    loop {
-        within(10, "readable", a.readable()).await.unwrap();
-        match a.try_read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => got.extend_from_slice(&buf[..n]),
-            Err(err) if err.kind() == ErrorKind::WouldBlock => continue,
-            Err(err) => panic!("try_read: {err}"),
-        }
-    }
-    assert!(got == expected, "the bytes read differ from those sent");
-    within(10, "the writer", writer).await.unwrap().unwrap();
+    readiness::readable_and_try_read_move(UnixStream::pair().unwrap(), 1 << 20).await
 }
 
-/// `try_read` with nothing to read answers `WouldBlock` at once, and the next `readable`
-/// waits, poll by poll, until data arrives: the `WouldBlock` cleared the readiness that the
-/// earlier data left.
 async fn would_block_clears_readiness() {
-    let (a, mut b) = UnixStream::pair().unwrap();
-    let mut buf = [0; 64];
-    assert_eq!(
-        a.try_read(&mut buf).unwrap_err().kind(),
-        ErrorKind::WouldBlock,
-        "nothing sent yet"
-    );
-    for message in [&b"first"[..], b"second"] {
-        let mut readable = tokio_test::task::spawn(a.readable());
-        assert_pending!(readable.poll(), "readable answered with nothing to read");
-        b.write_all(message).await.unwrap();
-        wait_woken(&readable, "the wake-up by new data").await;
-        assert_ready!(readable.poll()).unwrap();
-        assert_eq!(a.try_read(&mut buf).unwrap(), message.len());
-        assert_eq!(&buf[..message.len()], message);
-        assert_eq!(
-            a.try_read(&mut buf).unwrap_err().kind(),
-            ErrorKind::WouldBlock,
-            "everything was read"
-        );
-    }
+    readiness::would_block_clears_readiness(UnixStream::pair().unwrap()).await
 }
 
-/// A `readable` dropped while it waits, and one dropped after its wake-up but before it
-/// answered, take no readiness with them: the next `readable` answers at once and the data
-/// is there.
 async fn a_cancelled_readable_loses_nothing() {
-    let (a, mut b) = UnixStream::pair().unwrap();
-    let mut waiting = tokio_test::task::spawn(a.readable());
-    assert_pending!(waiting.poll());
-    drop(waiting);
-    let mut woken = tokio_test::task::spawn(a.readable());
-    assert_pending!(woken.poll());
-    b.write_all(b"kept").await.unwrap();
-    wait_woken(&woken, "the wake-up by data").await;
-    drop(woken);
-    let mut again = tokio_test::task::spawn(a.readable());
-    assert_ready!(again.poll(), "the cancelled waits lost the readiness").unwrap();
-    let mut buf = [0; 8];
-    assert_eq!(a.try_read(&mut buf).unwrap(), 4);
-    assert_eq!(&buf[..4], b"kept");
+    readiness::a_cancelled_readable_loses_nothing(UnixStream::pair().unwrap()).await
 }
 
-/// Three tasks wait in `readable` on one stream (and one in `poll_read`): one byte wakes
-/// them all.
 async fn every_task_waiting_readable_is_woken() {
-    let (a, mut b) = UnixStream::pair().unwrap();
-    let a = Arc::new(a);
-    let (waiters, mut polled) = spawn_counted(3, || {
-        let a = a.clone();
-        async move { a.readable().await }
-    });
-    let (counted, polls) = CountPolls::new({
-        let a = a.clone();
-        async move {
-            let mut buf = [0; 1];
-            (&*a).read(&mut buf).await.map(|_| buf[0])
-        }
-    });
-    let reader = goro::spawn(counted);
-    polled.push(polls);
-    wait_polled(&polled).await;
-
-    b.write_all(b"!").await.unwrap();
-    for (i, waiter) in waiters.into_iter().enumerate() {
-        within(10, "every task waiting in readable", waiter)
-            .await
-            .unwrap()
-            .unwrap_or_else(|err| panic!("waiter {i}: {err}"));
-    }
-    let byte = within(10, "the task in poll_read", reader).await.unwrap();
-    assert_eq!(byte.unwrap(), b'!');
+    readiness::every_task_waiting_readable_is_woken(UnixStream::pair().unwrap()).await
 }
 
-/// `try_write` fills the socket's buffer until `WouldBlock`; `writable` is then pending,
-/// poll by poll, until the peer reads; every byte arrives.
 async fn writable_waits_for_room_after_try_write_fills_the_buffer() {
-    let (a, mut b) = UnixStream::pair().unwrap();
-    within(10, "writable on a fresh pair", a.writable())
+    readiness::writable_waits_for_room_after_try_write_fills_the_buffer(UnixStream::pair().unwrap())
         .await
-        .unwrap();
-    let chunk = vec![7u8; 64 * 1024];
-    let mut written = 0;
-    loop {
-        match a.try_write(&chunk) {
-            Ok(n) => written += n,
-            Err(err) if err.kind() == ErrorKind::WouldBlock => break,
-            Err(err) => panic!("try_write: {err}"),
-        }
-        assert!(written < 1 << 30, "try_write never met a full buffer");
-    }
-    assert!(written > 0);
-    let mut writable = tokio_test::task::spawn(a.writable());
-    assert_pending!(
-        writable.poll(),
-        "writable answered at once after try_write met WouldBlock"
-    );
-    assert_pending!(writable.poll());
-
-    let reader = goro::spawn(async move {
-        let mut buf = vec![0; 64 * 1024];
-        let mut total = 0;
-        loop {
-            match b.read(&mut buf).await? {
-                0 => return Ok::<_, io::Error>(total),
-                n => total += n,
-            }
-        }
-    });
-    wait_woken(&writable, "the wake-up by room").await;
-    assert_ready!(writable.poll()).unwrap();
-    written += loop {
-        match a.try_write(b"tail") {
-            Ok(n) => break n,
-            Err(err) if err.kind() == ErrorKind::WouldBlock => {
-                within(10, "writable", a.writable()).await.unwrap();
-            }
-            Err(err) => panic!("try_write: {err}"),
-        }
-    };
-    a.shutdown(Shutdown::Write).unwrap();
-    let read = within(30, "the reader", reader).await.unwrap().unwrap();
-    assert_eq!(read, written);
 }
 
-/// The peer drops its end while a task waits in `readable`: the wait answers, and
-/// `try_read` reads 0 (the end of the stream), again and again.
 async fn the_peers_close_is_readable() {
-    let (a, b) = UnixStream::pair().unwrap();
-    let mut readable = tokio_test::task::spawn(a.readable());
-    assert_pending!(readable.poll());
-    drop(b);
-    wait_woken(&readable, "the wake-up by the peer's close").await;
-    assert_ready!(readable.poll()).unwrap();
-    let mut buf = [0; 8];
-    assert_eq!(a.try_read(&mut buf).unwrap(), 0);
-    within(10, "readable after the end", a.readable())
-        .await
-        .unwrap();
-    assert_eq!(a.try_read(&mut buf).unwrap(), 0);
+    readiness::the_peers_close_is_readable(UnixStream::pair().unwrap()).await
 }
 
 #[goro::test]

@@ -1,8 +1,11 @@
 //! Helpers shared by the `net_*` test suites: bounded waits, an echo server that shuts down
-//! cleanly (so `#[goro::test]` sees no leaked task), a fast byte pattern, a poll counter, and
-//! hand-made wakers (one that counts, one that panics) for polling a socket future by hand.
+//! cleanly (so `#[goro::test]` sees no leaked task), a fast byte pattern, a poll counter,
+//! hand-made wakers (one that counts, one that panics) for polling a socket future by hand,
+//! and (in `readiness`) the readiness tests that every stream type runs.
 
 #![allow(dead_code)] // each suite uses a different subset
+
+pub mod readiness;
 
 use futures::future::{Either, select};
 use futures::io::{AsyncReadExt, AsyncWriteExt};
@@ -185,11 +188,11 @@ where
         .unzip()
 }
 
-/// Waits until `waker` has been woken at least once; fails the test after 10 s (`what`
-/// says which wake-up was awaited).
-pub async fn wait_woken(waker: &HandWaker, what: &'static str) {
+/// Waits until the tokio-test task `task` was woken (by the reactor, on a worker); fails
+/// the test after 10 s (`what` says which wake-up was awaited).
+pub async fn wait_woken<F: Future>(task: &tokio_test::task::Spawn<F>, what: &'static str) {
     within(10, what, async {
-        while waker.wakes.load(Relaxed) == 0 {
+        while !task.is_woken() {
             goro::time::sleep(Duration::from_millis(1)).await;
         }
     })
