@@ -97,6 +97,10 @@ pub fn resume() {
 /// Moves a paused clock forward by `by`, firing every timer that comes due. A move past the
 /// latest instant the platform can represent stops there (every timer is then due).
 ///
+/// It returns once every timer that came due is woken, whichever thread fired it (a worker
+/// turning the reactor at that moment may take some first): a test can check the wake-ups
+/// right after the call.
+///
 /// # Panics
 /// Outside a runtime, or if the clock is not paused.
 ///
