@@ -47,9 +47,10 @@
 //! *holds* here (tokio calls them inhibitions of auto-advance): a `block_on` thread that is
 //! not parked, a blocking task that has not finished, and a thread waking the timers of a
 //! jump. `advance_paused_to_next_if` checks under the clock's lock that no hold is taken and
-//! no wake is in flight ("Firing") and asks the scheduler whether its workers are idle; the jumping thread then holds the clock
-//! itself until it has woken what fired, so that a second thread that also found everything
-//! idle jumps after it only if the first jump woke nobody.
+//! no wake is in flight ("Firing"), and asks the scheduler whether its workers are idle;
+//! the jumping thread then holds the clock itself until it has woken what fired, so that a
+//! second thread that also found everything idle jumps after it only if the first jump
+//! woke nobody.
 //!
 //! ## Waking the parked driver
 //! The driver sleeps in `mio::Poll::poll` until the earliest deadline of all shards. A timer
